@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { MulterModule } from '@nestjs/platform-express';
+import { memoryStorage } from 'multer';
+
+import { API_CONFIG, type ApiConfig } from '../config/api-config';
+import { DocumentsController } from './documents.controller';
+import { DocumentsService } from './documents.service';
+import { IngestQueueService } from './ingest-queue.service';
+import { UploadTooLargeFilter } from './upload-too-large.filter';
+
+@Module({
+  imports: [
+    MulterModule.registerAsync({
+      inject: [API_CONFIG],
+      useFactory: (config: ApiConfig) => ({
+        storage: memoryStorage(),
+        limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 5 },
+      }),
+    }),
+  ],
+  controllers: [DocumentsController],
+  providers: [DocumentsService, IngestQueueService, UploadTooLargeFilter],
+})
+export class DocumentsModule {}

@@ -1,0 +1,29 @@
+import { parseEnv, sharedEnvShape } from '@quire/contracts';
+import os from 'node:os';
+import { z } from 'zod';
+
+export const WorkerConfigSchema = z.object({
+  ...sharedEnvShape,
+  OCR_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(Math.max(1, os.availableParallelism()))
+    .describe('Pages read at once by this process; one tesseract.js worker thread each'),
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  OCR_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  // 100 megapixels holds an A0 sheet at 200 dpi (6622 x 9362) and a 9000 x 9000 scan,
+  // while one 8-bit page of that size still fits in a few hundred MB of memory.
+  MAX_PAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
+  RENDER_DPI: z.coerce.number().int().min(50).max(600).default(200),
+  RENDER_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  RENDER_MAX_MEMORY_MB: z.coerce.number().int().min(128).default(2_048),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
+
+export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return parseEnv(WorkerConfigSchema, env);
+}

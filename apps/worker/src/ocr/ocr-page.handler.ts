@@ -1,0 +1,143 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JobName, OcrPagePayload, OcrRunConfig, QueueName } from '@quire/contracts';
+import { Prisma } from '@quire/db';
+import { OcrError, type OcrEngine, type OcrResult } from '@quire/models';
+import type { BlobStore } from '@quire/storage';
+import { UnrecoverableError, type Job } from 'bullmq';
+
+import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
+import { PrismaService } from '../infrastructure/prisma.service';
+import { BLOB_STORE, OCR_ENGINE } from '../infrastructure/tokens';
+import type { JobHandler } from '../queues/job-handler';
+import { isFinalAttempt, parsePayload } from '../queues/job-helpers';
+
+type StepOutcome = 'succeeded' | 'skipped';
+
+/** Reads one page with the run's OCR engine and stores the result as a transcription revision. */
+@Injectable()
+export class OcrPageHandler implements JobHandler<typeof JobName.ocrPage> {
+  readonly queueName = QueueName.ocr;
+  readonly jobName = JobName.ocrPage;
+  private readonly logger = new Logger(OcrPageHandler.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(OCR_ENGINE) private readonly engine: OcrEngine,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+  ) {}
+
+  async handle(job: Job<OcrPagePayload>): Promise<StepOutcome> {
+    const payload = parsePayload(OcrPagePayload, job);
+    const step = await this.prisma.client.pipelineStep.findUnique({
+      where: { id: payload.stepId },
+      include: { run: true, page: true },
+    });
+    if (!step) {
+      throw new UnrecoverableError(`Step ${payload.stepId} was not found; its run may have been deleted.`);
+    }
+    if (step.state === 'succeeded' || step.state === 'failed' || step.state === 'cancelled') {
+      return 'skipped';
+    }
+    if (step.run.state === 'cancelled') {
+      await this.markCancelled(step.id);
+      return 'skipped';
+    }
+
+    const startedAt = new Date();
+    await this.markRunning(step.id, step.runId, startedAt);
+
+    try {
+      const config = OcrRunConfig.parse(step.run.config);
+      const image = await this.blobs.get(step.page.imageBlobKey);
+      const result = await this.engine.recognize(image, {
+        languages: config.languages,
+        timeoutMs: this.config.OCR_TIMEOUT_MS,
+      });
+
+      return await this.saveResult(step.id, step.pageId, result, startedAt);
+    } catch (error) {
+      await this.recordFailure(job, step.id, startedAt, error);
+      throw isPermanent(error) ? new UnrecoverableError(errorMessage(error)) : error;
+    }
+  }
+
+  /**
+   * Writes the revision and marks the step done in one transaction. The unique
+   * step id on the revision makes a second delivery of the same job a no-op.
+   */
+  private async saveResult(stepId: string, pageId: string, result: OcrResult, startedAt: Date): Promise<StepOutcome> {
+    const finishedAt = new Date();
+    try {
+      await this.prisma.client.$transaction([
+        this.prisma.client.transcription.create({
+          data: {
+            pageId,
+            source: 'model',
+            stepId,
+            text: result.text,
+            words: result.words as unknown as Prisma.InputJsonValue,
+            meanConfidence: result.meanConfidence,
+            engine: result.engine,
+            languages: result.languages,
+          },
+        }),
+        this.prisma.client.pipelineStep.update({
+          where: { id: stepId },
+          data: { state: 'succeeded', error: null, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime() },
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        this.logger.warn({ stepId }, 'Step already has a revision; duplicate delivery ignored.');
+        return 'skipped';
+      }
+      throw error;
+    }
+    this.logger.log({ stepId, pageId, words: result.words.length, durationMs: result.durationMs }, 'Page read.');
+
+    return 'succeeded';
+  }
+
+  private async markRunning(stepId: string, runId: string, startedAt: Date): Promise<void> {
+    await this.prisma.client.$transaction([
+      this.prisma.client.pipelineStep.update({
+        where: { id: stepId },
+        data: { state: 'running', attempts: { increment: 1 }, startedAt },
+      }),
+      this.prisma.client.pipelineRun.updateMany({
+        where: { id: runId, state: 'queued' },
+        data: { state: 'running', startedAt },
+      }),
+    ]);
+  }
+
+  private async markCancelled(stepId: string): Promise<void> {
+    await this.prisma.client.pipelineStep.updateMany({
+      where: { id: stepId, state: { in: ['queued', 'running'] } },
+      data: { state: 'cancelled', error: 'Run was cancelled.', finishedAt: new Date() },
+    });
+  }
+
+  private async recordFailure(job: Job, stepId: string, startedAt: Date, error: unknown): Promise<void> {
+    const final = isPermanent(error) || isFinalAttempt(job);
+    const finishedAt = new Date();
+    await this.prisma.client.pipelineStep.update({
+      where: { id: stepId },
+      data: {
+        state: final ? 'failed' : 'queued',
+        error: errorMessage(error),
+        ...(final ? { finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime() } : {}),
+      },
+    });
+    this.logger.warn({ stepId, attempt: job.attemptsMade + 1, final, err: error }, 'Page OCR failed.');
+  }
+}
+
+function isPermanent(error: unknown): boolean {
+  return error instanceof OcrError && error.code === 'language_not_installed';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,11 @@
+import type { JobName, JobPayloads, QueueName } from '@quire/contracts';
+import type { Job } from 'bullmq';
+
+/** One handler per job name; the worker refuses to start when a job name has none or two. */
+export interface JobHandler<Name extends JobName = JobName> {
+  readonly queueName: QueueName;
+  readonly jobName: Name;
+  handle(job: Job<JobPayloads[Name]>): Promise<unknown>;
+}
+
+export const JOB_HANDLERS = Symbol('JOB_HANDLERS');

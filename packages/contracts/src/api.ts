@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+import { OCR_LANGUAGES, OcrLanguage, PipelineName } from './pipelines';
+
+/** Shapes of the HTTP API. The OpenAPI document at /api/docs is generated from these schemas. */
+
+export const DocumentState = z.enum(['uploaded', 'ingesting', 'ready', 'failed']);
+export type DocumentState = z.infer<typeof DocumentState>;
+
+export const RunState = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type RunState = z.infer<typeof RunState>;
+
+export const StepState = RunState;
+export type StepState = RunState;
+
+const isoDate = z.iso.datetime().describe('ISO 8601 time in UTC');
+
+export const BoundingBox = z.object({
+  x0: z.number(),
+  y0: z.number(),
+  x1: z.number(),
+  y1: z.number(),
+});
+
+export const Word = z.object({
+  text: z.string(),
+  confidence: z.number().min(0).max(100).describe('Engine confidence, 0 to 100'),
+  bbox: BoundingBox.describe('Box in pixels of the upright page image'),
+});
+export type Word = z.infer<typeof Word>;
+
+export const DocumentSummary = z.object({
+  id: z.uuid(),
+  filename: z.string(),
+  mediaType: z.string(),
+  sizeBytes: z.number().int(),
+  sha256: z.string(),
+  state: DocumentState,
+  ingestError: z.string().nullable().describe('Why the last ingest failed, when it did'),
+  pageCount: z.number().int().nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type DocumentSummary = z.infer<typeof DocumentSummary>;
+
+export const PageSummary = z.object({
+  id: z.uuid(),
+  index: z.number().int().describe('Zero-based page number in the document'),
+  width: z.number().int(),
+  height: z.number().int(),
+  dpi: z.number().int().nullable(),
+  rotation: z.number().int().describe('Clockwise degrees applied to the original to make it upright'),
+  orientationConfidence: z.number().nullable(),
+  originalWidth: z.number().int(),
+  originalHeight: z.number().int(),
+  hasTextLayer: z.boolean(),
+  imageUrl: z.string(),
+});
+export type PageSummary = z.infer<typeof PageSummary>;
+
+export const RunProgress = z.object({
+  total: z.number().int(),
+  done: z.number().int().describe('Pages whose step finished: succeeded, failed or cancelled'),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
+export const RunSummary = z.object({
+  id: z.uuid(),
+  documentId: z.uuid(),
+  pipeline: z.string(),
+  state: RunState,
+  progress: RunProgress,
+  error: z.string().nullable(),
+  createdAt: isoDate,
+  startedAt: isoDate.nullable(),
+  finishedAt: isoDate.nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const DocumentDetail = DocumentSummary.extend({
+  pages: z.array(PageSummary),
+  runs: z.array(RunSummary),
+});
+export type DocumentDetail = z.infer<typeof DocumentDetail>;
+
+export const UploadDocumentBody = z.object({
+  file: z.any().describe('PDF, PNG, JPEG, TIFF or PNM/PBM file'),
+  password: z.string().min(1).max(1024).optional().describe('Opens an encrypted PDF; never stored or returned'),
+});
+
+export const DocumentList = z.object({
+  items: z.array(DocumentSummary),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export type DocumentList = z.infer<typeof DocumentList>;
+
+export const ListDocumentsQuery = z.object({
+  state: DocumentState.optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type ListDocumentsQuery = z.infer<typeof ListDocumentsQuery>;
+
+export const CreateRunBody = z.object({
+  pipeline: PipelineName,
+  languages: z
+    .array(OcrLanguage)
+    .min(1)
+    .max(OCR_LANGUAGES.length)
+    .default(['eng'])
+    .describe(`Tesseract language codes; installed: ${OCR_LANGUAGES.join(', ')}`),
+});
+export type CreateRunBody = z.infer<typeof CreateRunBody>;
+
+export const StepDetail = z.object({
+  id: z.uuid(),
+  pageId: z.uuid(),
+  pageIndex: z.number().int(),
+  kind: z.string(),
+  state: StepState,
+  attempts: z.number().int(),
+  error: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+  startedAt: isoDate.nullable(),
+  finishedAt: isoDate.nullable(),
+});
+export type StepDetail = z.infer<typeof StepDetail>;
+
+export const RunDetail = RunSummary.extend({
+  config: z.record(z.string(), z.unknown()).describe('Model configuration frozen when the run was created'),
+  steps: z.array(StepDetail),
+});
+export type RunDetail = z.infer<typeof RunDetail>;
+
+export const TranscriptionView = z.object({
+  id: z.uuid(),
+  pageId: z.uuid(),
+  source: z.enum(['model', 'human']),
+  stepId: z.uuid().nullable(),
+  runId: z.uuid().nullable(),
+  parentId: z.uuid().nullable(),
+  text: z.string(),
+  words: z.array(Word),
+  meanConfidence: z.number().nullable(),
+  engine: z.string().nullable(),
+  languages: z.array(z.string()),
+  createdAt: isoDate,
+});
+export type TranscriptionView = z.infer<typeof TranscriptionView>;
+
+export const TranscriptionList = z.object({ items: z.array(TranscriptionView) });
+export type TranscriptionList = z.infer<typeof TranscriptionList>;
+
+export const HealthCheck = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.object({
+    postgres: z.object({ ok: z.boolean(), error: z.string().optional() }),
+    redis: z.object({ ok: z.boolean(), error: z.string().optional() }),
+  }),
+});
+export type HealthCheck = z.infer<typeof HealthCheck>;
+
+export const ErrorBody = z.object({
+  statusCode: z.number().int(),
+  error: z.string(),
+  message: z.string(),
+});

@@ -1,0 +1,5 @@
+export * from './api';
+export * from './media-type';
+export * from './pipelines';
+export * from './queues';
+export * from './env';

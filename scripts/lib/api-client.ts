@@ -1,0 +1,92 @@
+/** A small client for the parts of the Quire HTTP API the main job uses. */
+
+export interface DocumentView {
+  id: string;
+  filename: string;
+  state: 'uploaded' | 'ingesting' | 'ready' | 'failed';
+  ingestError: string | null;
+  pageCount: number | null;
+  pages?: { id: string; index: number; rotation: number }[];
+}
+
+export interface RunView {
+  id: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  progress: { total: number; done: number; succeeded: number; failed: number };
+  error: string | null;
+  steps: { pageIndex: number; state: string; error: string | null; durationMs: number | null }[];
+}
+
+export interface TranscriptionView {
+  text: string;
+  words: { text: string; confidence: number }[];
+  meanConfidence: number | null;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ApiClient {
+  constructor(private readonly baseUrl: string) {}
+
+  async upload(filename: string, bytes: Uint8Array, password?: string): Promise<DocumentView> {
+    const form = new FormData();
+    form.append('file', new Blob([bytes]), filename);
+    if (password !== undefined) {
+      form.append('password', password);
+    }
+
+    return this.request<DocumentView>('POST', '/api/documents', form);
+  }
+
+  getDocument(id: string): Promise<DocumentView> {
+    return this.request('GET', `/api/documents/${id}`);
+  }
+
+  startRun(documentId: string, languages: string[]): Promise<RunView> {
+    return this.request('POST', `/api/documents/${documentId}/runs`, { pipeline: 'ocr', languages });
+  }
+
+  getRun(id: string): Promise<RunView> {
+    return this.request('GET', `/api/runs/${id}`);
+  }
+
+  async latestTranscription(pageId: string): Promise<TranscriptionView | undefined> {
+    const list = await this.request<{ items: TranscriptionView[] }>('GET', `/api/pages/${pageId}/transcriptions`);
+    return list.items[0];
+  }
+
+  async isHealthy(): Promise<boolean> {
+    try {
+      const response = await fetch(`${this.baseUrl}/health`);
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async request<T>(method: string, path: string, body?: FormData | object): Promise<T> {
+    const init: RequestInit = { method };
+    if (body instanceof FormData) {
+      init.body = body;
+    } else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { 'content-type': 'application/json' };
+    }
+
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    const payload = (await response.json().catch(() => ({}))) as { message?: unknown };
+    if (!response.ok) {
+      const message = typeof payload.message === 'string' ? payload.message : JSON.stringify(payload);
+      throw new ApiError(response.status, message);
+    }
+
+    return payload as T;
+  }
+}
