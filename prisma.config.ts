@@ -4,12 +4,12 @@ import { defineConfig } from 'prisma/config';
 import { resolveDatabaseUrl } from './packages/db/src/database-url.ts';
 import { createPgAdapterFactory } from './packages/db/src/pg-adapter.factory.ts';
 
-// The schema's `url = env("DATABASE_URL")` must resolve even for commands that never connect
-// (generate, migrate diff): when it does not, Prisma 6.19 cannot read the schema, falls back to the
-// native query engine and fails trying to download it.
+// The schema's `url = env("DATABASE_URL")` must resolve even for commands that do not connect, such
+// as generate. When it does not, Prisma 6.19 cannot read the schema, falls back to the native query
+// engine and fails trying to download it.
 process.env.DATABASE_URL = resolveDatabaseUrl();
 
-// Stops the CLI's version check, which sends a request to Prisma's servers on every command.
+// Turns off the CLI's update check, which sends a request to Prisma's servers.
 process.env.CHECKPOINT_DISABLE ??= '1';
 
 export default defineConfig({

@@ -2,11 +2,7 @@
 // migrations with `prisma migrate deploy`. Run with `npm run db:migrate`.
 import path from 'node:path';
 
-import {
-  applyMigrations,
-  createDatabaseIfMissing,
-  DatabaseServerUnreachableError,
-} from '../packages/db/src/database-admin.ts';
+import { applyMigrations, createDatabaseIfMissing, DatabaseAdminError } from '../packages/db/src/database-admin.ts';
 import { describeDatabaseServer, getDatabaseName, resolveDatabaseUrl } from '../packages/db/src/database-url.ts';
 
 async function main(): Promise<void> {
@@ -27,10 +23,12 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (error) {
-  if (error instanceof DatabaseServerUnreachableError) {
-    console.error(error.message);
+  // DatabaseAdminError messages name the server, the database and the next step; other errors are
+  // unexpected and keep their stack trace.
+  if (error instanceof DatabaseAdminError) {
+    console.error(`npm run db:migrate failed: ${error.message}`);
   } else {
-    console.error(error);
+    console.error('npm run db:migrate failed:', error);
   }
   process.exitCode = 1;
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
+import { ReconcilerService } from '../../apps/worker/src/reconcile/reconciler.service';
 import { buildTextPdf } from '../support/generated-pdf';
 import { getJson, postJson, uploadBytes, uploadSample } from '../support/http';
 import { startTestStack, type TestStack } from '../support/test-stack';
@@ -115,6 +116,24 @@ describe('runs', () => {
     expect(finished.steps.map((step: any) => step.state)).toEqual(['succeeded', 'failed']);
     expect(finished.steps[1].error).toMatch(/not found/);
     expect(finished.steps[1].attempts).toBe(JobRetryPolicy[JobName.ocrPage].attempts);
+  });
+
+  it('re-enqueues a run whose jobs Redis lost', async () => {
+    const document = await readyDocument(`lost-${randomUUID()}.pdf`, await buildTextPdf('Lost jobs', 2));
+    const ocr = stack.queue(QueueName.ocr);
+    const runs = stack.queue(QueueName.runs);
+    await Promise.all([ocr.pause(), runs.pause()]);
+    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr' });
+    // Emptying both queues stands for a Redis restart that lost every job.
+    await Promise.all([ocr.obliterate({ force: true }), runs.obliterate({ force: true })]);
+    await Promise.all([ocr.resume(), runs.resume()]);
+
+    const reconciled = await stack.worker.get(ReconcilerService).reconcileOnce(new Date(Date.now() + 1_000), document.id);
+    const finished = await waitForRun(stack.baseUrl, run.body.id);
+
+    expect(reconciled.runs).toBe(1);
+    expect(finished.state).toBe('succeeded');
+    expect(finished.progress.succeeded).toBe(2);
   });
 
   it('rejects runs it cannot start', async () => {

@@ -36,6 +36,9 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
     BLOB_DIR: blobDirectory,
     API_HOST: '127.0.0.1',
     API_PORT: '0',
+    // Stacks share the run's database but not their queues, so one stack's
+    // reconciler would take another's work for lost; tests call it directly.
+    RECONCILE_INTERVAL_MS: '0',
     ...overrides,
   };
 

@@ -12,6 +12,7 @@ import { BLOB_STORE, OCR_ENGINE, ORIENTATION_DETECTOR, REDIS } from './infrastru
 import { OcrPageHandler } from './ocr/ocr-page.handler';
 import { JOB_HANDLERS } from './queues/job-handler';
 import { QueueWorkersService } from './queues/queue-workers.service';
+import { ReconcilerService } from './reconcile/reconciler.service';
 import { FinishRunHandler } from './runs/finish-run.handler';
 
 /** Closes the engines and the Redis client this module created. */
@@ -60,6 +61,7 @@ export class WorkerModule {
           useFactory: (...handlers: unknown[]) => handlers,
         },
         QueueWorkersService,
+        ReconcilerService,
         WorkerResources,
       ],
     };

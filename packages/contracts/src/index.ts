@@ -3,3 +3,4 @@ export * from './media-type';
 export * from './pipelines';
 export * from './queues';
 export * from './env';
+export * from './flows';

@@ -47,9 +47,9 @@ const TIFF_HEADERS = [
  * is never consulted, because an upload's name and extension are whatever the
  * client sent. Returns null for empty input and for any other format.
  *
- * Written by hand because the `file-type` package is ESM-only and this repository
- * compiles to CommonJS and runs its tests under Jest; five signatures do not
- * justify a dynamic-import wrapper.
+ * Written by hand because the `file-type` package is ESM-only, while this
+ * repository compiles to CommonJS and runs its tests under Jest. Five signatures
+ * do not justify a dynamic-import wrapper.
  */
 export function sniffMediaType(head: Uint8Array): MediaType | null {
   if (startsWith(head, PNG_SIGNATURE)) {

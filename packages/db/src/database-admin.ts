@@ -14,16 +14,24 @@ export const START_POSTGRES_COMMAND = 'pg_ctlcluster --skip-systemctl-redirect $
 const CONNECT_TIMEOUT_MS = 10_000;
 const MIGRATE_TIMEOUT_MS = 180_000;
 
-// Databases that exist on every PostgreSQL server and accept CREATE DATABASE and DROP DATABASE
-// for other databases; template1 is the fallback where `postgres` was dropped.
-const MAINTENANCE_DATABASES = ['postgres', 'template1'];
+// Database that a default PostgreSQL install creates for administrative connections. CREATE DATABASE
+// and DROP DATABASE must run while connected to some other database than their target, and
+// template1 would not do because CREATE DATABASE copies it and fails while anyone is connected to it.
+const MAINTENANCE_DATABASE = 'postgres';
 
 // SQLSTATE codes from the PostgreSQL documentation, appendix "PostgreSQL Error Codes".
 const INVALID_CATALOG_NAME = '3D000';
 const DUPLICATE_DATABASE = '42P04';
 
+/** Raised by the functions of this module when a database cannot be created, dropped or migrated. */
+export class DatabaseAdminError extends Error {
+  override name = 'DatabaseAdminError';
+}
+
 /** Raised when no connection to the PostgreSQL server could be opened (refused, unknown host, timed out). */
-export class DatabaseServerUnreachableError extends Error {
+export class DatabaseServerUnreachableError extends DatabaseAdminError {
+  override name = 'DatabaseServerUnreachableError';
+
   readonly serverAddress: string;
 
   constructor(serverAddress: string, cause: unknown) {
@@ -33,66 +41,74 @@ export class DatabaseServerUnreachableError extends Error {
         `Start it with \`${START_POSTGRES_COMMAND}\`, or set DATABASE_URL to a running server.`,
       { cause },
     );
-    this.name = 'DatabaseServerUnreachableError';
     this.serverAddress = serverAddress;
   }
 }
 
+// Reads properties instead of using instanceof because Node.js creates socket errors in its own
+// realm, and Jest runs tests in another, where `instanceof Error` is false for them.
 function describeConnectionFailure(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    // Node.js tries every address of a host name and reports each failure in an AggregateError.
-    return describeConnectionFailure(error.errors[0]);
-  }
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-
-    return code ? code : error.message;
+  if (typeof error !== 'object' || error === null) {
+    return String(error);
   }
 
-  return String(error);
+  // Node.js tries every address of a host name and reports each failure in an AggregateError.
+  const { errors } = error as { errors?: unknown };
+  if (Array.isArray(errors) && errors.length > 0) {
+    return describeConnectionFailure(errors[0]);
+  }
+
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && code !== '') {
+    return code;
+  }
+
+  return typeof message === 'string' ? message : String(error);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
- * Opens a client on a maintenance database of the server in `databaseUrl`, runs `action` and
+ * Opens a client on the maintenance database of the server in `databaseUrl`, runs `action` and
  * closes the client. Raises DatabaseServerUnreachableError when the server cannot be reached.
  */
 async function withMaintenanceClient<T>(databaseUrl: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
   const serverAddress = describeDatabaseServer(databaseUrl);
-  let lastError: unknown;
+  const client = new pg.Client({
+    connectionString: withDatabaseName(databaseUrl, MAINTENANCE_DATABASE),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
 
-  for (const maintenanceDatabase of MAINTENANCE_DATABASES) {
-    const client = new pg.Client({
-      connectionString: withDatabaseName(databaseUrl, maintenanceDatabase),
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    // A DatabaseError is a response from the server (authentication failed, database missing),
+    // so the server is up. Any other error happened before the server responded.
+    if (!(error instanceof pg.DatabaseError)) {
+      throw new DatabaseServerUnreachableError(serverAddress, error);
+    }
+    if (error.code === INVALID_CATALOG_NAME) {
+      throw new DatabaseAdminError(
+        `PostgreSQL at ${serverAddress} has no database "${MAINTENANCE_DATABASE}", which is needed to create ` +
+          `and drop databases. Create it with \`createdb ${MAINTENANCE_DATABASE}\`.`,
+        { cause: error },
+      );
+    }
+    // SQLSTATE class 28 is "invalid authorization specification": wrong user or password.
+    const hint = error.code?.startsWith('28') ? ' Check the user and password in DATABASE_URL.' : '';
+    throw new DatabaseAdminError(`Connecting to PostgreSQL at ${serverAddress} failed: ${error.message}.${hint}`, {
+      cause: error,
     });
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      // A DatabaseError is an answer from the server (authentication failed, database missing),
-      // so the server is up; anything else failed before the server answered.
-      if (!(error instanceof pg.DatabaseError)) {
-        throw new DatabaseServerUnreachableError(serverAddress, error);
-      }
-      if (error.code === INVALID_CATALOG_NAME) {
-        lastError = error;
-        continue;
-      }
-      throw new Error(`Connecting to PostgreSQL at ${serverAddress} failed: ${error.message}`, { cause: error });
-    }
-
-    try {
-      return await action(client);
-    } finally {
-      await client.end();
-    }
   }
 
-  throw new Error(
-    `PostgreSQL at ${serverAddress} has none of the maintenance databases ${MAINTENANCE_DATABASES.join(', ')}, ` +
-      'so databases cannot be created or dropped there.',
-    { cause: lastError },
-  );
+  try {
+    return await action(client);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Creates the database named in `databaseUrl` unless it exists; returns whether it was created. */
@@ -112,7 +128,12 @@ export async function createDatabaseIfMissing(databaseUrl: string): Promise<bool
       if (error instanceof pg.DatabaseError && error.code === DUPLICATE_DATABASE) {
         return false;
       }
-      throw error;
+      throw new DatabaseAdminError(
+        `Creating database ${databaseName} on ${describeDatabaseServer(databaseUrl)} failed: ${messageOf(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
 
     return true;
@@ -124,13 +145,22 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   const databaseName = getDatabaseName(databaseUrl);
 
   await withMaintenanceClient(databaseUrl, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(databaseName)} WITH (FORCE)`);
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(databaseName)} WITH (FORCE)`);
+    } catch (error) {
+      throw new DatabaseAdminError(
+        `Dropping database ${databaseName} on ${describeDatabaseServer(databaseUrl)} failed: ${messageOf(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
   });
 }
 
 /** Options of applyMigrations. */
 export interface ApplyMigrationsOptions {
-  /** Repository root: the folder of prisma.config.ts and of the node_modules that holds the prisma CLI. */
+  /** Repository root: the folder that contains prisma.config.ts and the node_modules with the prisma CLI. */
   repositoryRoot: string;
   /** `inherit` prints the CLI's output as it runs; `capture` keeps it for the error raised on failure. */
   output: 'inherit' | 'capture';
@@ -140,6 +170,10 @@ export interface ApplyMigrationsOptions {
  * Applies the pending migrations of prisma/migrations to the database in `databaseUrl` with
  * `prisma migrate deploy`. Raises an error with the CLI's exit status (and output, when captured)
  * if it fails or runs longer than three minutes.
+ *
+ * NOTE: each call takes about 10 s more than its queries. With prisma 6.19's WebAssembly schema
+ * engine, `migrate deploy` leaves a 10 s timer running after it finishes, and the CLI process
+ * waits for it before it exits (`migrate status` does not).
  */
 export function applyMigrations(databaseUrl: string, options: ApplyMigrationsOptions): void {
   const requireFromRoot = createRequire(path.join(options.repositoryRoot, 'package.json'));
@@ -154,14 +188,15 @@ export function applyMigrations(databaseUrl: string, options: ApplyMigrationsOpt
     timeout: MIGRATE_TIMEOUT_MS,
   });
 
+  const command = `prisma migrate deploy on database ${getDatabaseName(databaseUrl)}`;
+  const output = options.output === 'capture' ? `\n${result.stdout ?? ''}${result.stderr ?? ''}` : '';
   if (result.error) {
-    throw new Error(`Running prisma migrate deploy on database ${getDatabaseName(databaseUrl)} failed: ${result.error.message}`, {
-      cause: result.error,
-    });
+    const timedOut = (result.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
+    const reason = timedOut ? `timed out after ${MIGRATE_TIMEOUT_MS / 1000} s` : `failed: ${result.error.message}`;
+    throw new DatabaseAdminError(`${command} ${reason}.${output}`, { cause: result.error });
   }
   if (result.status !== 0) {
-    const output = options.output === 'capture' ? `\n${result.stdout}${result.stderr}` : '';
     const outcome = result.signal ? `was stopped by ${result.signal}` : `exited with status ${result.status}`;
-    throw new Error(`prisma migrate deploy on database ${getDatabaseName(databaseUrl)} ${outcome}.${output}`);
+    throw new DatabaseAdminError(`${command} ${outcome}.${output}`);
   }
 }

@@ -1,18 +1,19 @@
-export * from './generated/prisma/client.js';
-export { createPrismaClient } from './prisma-client.factory.ts';
-export { createPgAdapterFactory } from './pg-adapter.factory.ts';
+export * from './generated/prisma/client';
+export { createPrismaClient } from './prisma-client.factory';
+export { createPgAdapterFactory } from './pg-adapter.factory';
 export {
   DEFAULT_DATABASE_URL,
   describeDatabaseServer,
   getDatabaseName,
   resolveDatabaseUrl,
   withDatabaseName,
-} from './database-url.ts';
+} from './database-url';
 export {
   applyMigrations,
   createDatabaseIfMissing,
+  DatabaseAdminError,
   DatabaseServerUnreachableError,
   dropDatabase,
   START_POSTGRES_COMMAND,
   type ApplyMigrationsOptions,
-} from './database-admin.ts';
+} from './database-admin';

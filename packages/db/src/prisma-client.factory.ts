@@ -1,5 +1,5 @@
-import { PrismaClient } from './generated/prisma/client.js';
-import { createPgAdapterFactory } from './pg-adapter.factory.ts';
+import { PrismaClient } from './generated/prisma/client';
+import { createPgAdapterFactory } from './pg-adapter.factory';
 
 /**
  * Creates a Prisma client for the PostgreSQL database at `databaseUrl`.

@@ -19,7 +19,7 @@ import { Prisma, type Document } from '@quire/db';
 import type { BlobStore } from '@quire/storage';
 import { createHash } from 'node:crypto';
 
-import { BLOB_STORE } from '../infrastructure/blob-store.token';
+import { BLOB_STORE } from '../infrastructure/tokens';
 import { PrismaService } from '../infrastructure/prisma.service';
 import { toDocumentDetail, toDocumentSummary } from './document.mapper';
 import { IngestQueueService } from './ingest-queue.service';

@@ -1,12 +1,12 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, QueueName } from '@quire/contracts';
-import { Queue } from 'bullmq';
+import { HealthCheck } from '@quire/contracts';
 import type { Response } from 'express';
+import { Redis } from 'ioredis';
 import { createZodDto } from 'nestjs-zod';
 
 import { PrismaService } from '../infrastructure/prisma.service';
+import { REDIS } from '../infrastructure/tokens';
 
 class HealthCheckDto extends createZodDto(HealthCheck) {}
 
@@ -17,7 +17,7 @@ const CHECK_TIMEOUT_MS = 2_000;
 export class HealthController {
   constructor(
     private readonly prisma: PrismaService,
-    @InjectQueue(QueueName.ingest) private readonly queue: Queue,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   @Get()
@@ -25,7 +25,7 @@ export class HealthController {
   async check(@Res({ passthrough: true }) response: Response): Promise<HealthCheckDto> {
     const [postgres, redis] = await Promise.all([
       probe(() => this.prisma.client.$queryRaw`SELECT 1`),
-      probe(async () => (await this.queue.client).ping()),
+      probe(() => this.redis.ping()),
     ]);
     const ok = postgres.ok && redis.ok;
     response.status(ok ? 200 : 503);

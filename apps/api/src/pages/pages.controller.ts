@@ -5,7 +5,7 @@ import type { BlobStore } from '@quire/storage';
 import type { Response } from 'express';
 import { createZodDto, ZodResponse } from 'nestjs-zod';
 
-import { BLOB_STORE } from '../infrastructure/blob-store.token';
+import { BLOB_STORE } from '../infrastructure/tokens';
 import { PrismaService } from '../infrastructure/prisma.service';
 import { toTranscriptionView } from './transcription.mapper';
 

@@ -1,18 +1,9 @@
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { FinishRunPayload, JobName, JobRetryPolicy, OcrPagePayload, QueueName, jobIdFor } from '@quire/contracts';
+import { JobName, QueueName, jobIdFor, runFlow, type RunStepRef } from '@quire/contracts';
 import { FlowProducer, Queue } from 'bullmq';
 
-export interface RunStepRef {
-  stepId: string;
-  pageId: string;
-}
-
-/**
- * Enqueues a run as a BullMQ flow: one parent job that finishes the run and one
- * child job per page. Children carry `ignoreDependencyOnFailure`, so a failed page
- * is recorded and the parent still runs once every page is done.
- */
+/** Enqueues runs as BullMQ flows and removes the waiting pages of cancelled runs. */
 @Injectable()
 export class RunFlowService {
   private readonly logger = new Logger(RunFlowService.name);
@@ -23,29 +14,7 @@ export class RunFlowService {
   ) {}
 
   async enqueue(runId: string, steps: readonly RunStepRef[]): Promise<void> {
-    await this.flows.add({
-      name: JobName.finishRun,
-      queueName: QueueName.runs,
-      data: FinishRunPayload.parse({ runId }),
-      opts: {
-        ...JobRetryPolicy[JobName.finishRun],
-        jobId: jobIdFor(JobName.finishRun, runId),
-        removeOnComplete: true,
-        removeOnFail: { count: 1_000 },
-      },
-      children: steps.map((step) => ({
-        name: JobName.ocrPage,
-        queueName: QueueName.ocr,
-        data: OcrPagePayload.parse({ runId, stepId: step.stepId, pageId: step.pageId }),
-        opts: {
-          ...JobRetryPolicy[JobName.ocrPage],
-          jobId: jobIdFor(JobName.ocrPage, step.stepId),
-          ignoreDependencyOnFailure: true,
-          removeOnComplete: true,
-          removeOnFail: { count: 1_000 },
-        },
-      })),
-    });
+    await this.flows.add(runFlow(runId, steps));
   }
 
   /**
@@ -65,5 +34,4 @@ export class RunFlowService {
 
     return removed;
   }
-
 }

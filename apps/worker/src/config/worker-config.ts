@@ -18,6 +18,18 @@ export const WorkerConfigSchema = z.object({
   MAX_PAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
   RENDER_DPI: z.coerce.number().int().min(50).max(600).default(200),
   RENDER_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  RECONCILE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60_000)
+    .describe('How often to re-enqueue work Redis lost; 0 turns it off'),
+  RECONCILE_GRACE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(60_000)
+    .describe('Age below which unfinished work is left alone, so jobs being queued are not doubled'),
   RENDER_MAX_MEMORY_MB: z.coerce.number().int().min(128).default(2_048),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;

@@ -33,10 +33,13 @@ export interface WordMatchResult {
  *
  * Overlap is the intersection area over the area of the smaller box, not intersection over union.
  * Hand-drawn reference boxes are often looser than the tight glyph boxes of an OCR engine, and an
- * engine may split one reference word in two ("TO:" as "TO" and ":"); both cases give a low IoU
- * although the words are the same, while the smaller box still lies almost wholly inside the
- * other. Each hypothesis word goes to the reference word it overlaps most (ties go to the larger
- * intersection), provided that overlap is at least `minOverlap`.
+ * engine may split one reference word in two ("TO:" as "TO" and ":"). Both give a low IoU for the
+ * same word, while the smaller box still lies almost wholly inside the other. Each hypothesis word
+ * goes to the reference word it overlaps most (ties go to the larger intersection), provided that
+ * overlap is at least `minOverlap`.
+ *
+ * NOTE: a hypothesis word that spans several reference words (FUNSD splits "09/17/97" into three)
+ * is scored against one of them and the others count as deleted, so merges cost more than splits.
  *
  * A reference word with no hypothesis counts as deleted (distance = its length). Hypothesis words
  * over unannotated areas are returned in `unmatchedHypothesis` and not scored, because

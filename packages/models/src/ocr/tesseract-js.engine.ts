@@ -13,14 +13,16 @@ import { TESSERACT_LOCAL_PATHS, TesseractWorkerPool, type WorkerPoolStats } from
 export type PageSegmentationMode = typeof PSM.AUTO | typeof PSM.SINGLE_BLOCK;
 
 export interface TesseractJsEngineOptions {
-  /** Number of workers, and so of pages read in parallel (default 1). Each worker holds one core. */
+  /** Number of workers, and so of pages read in parallel (default 1). Each worker uses one CPU core while it reads. */
   concurrency?: number;
   /**
-   * Page segmentation mode (default `PSM.AUTO`, psm 3). Measured with tesseract.js 7.0.0 and
-   * `4.0.0_best_int` models, psm 3 and psm 6 (one uniform block) read the phototest and
-   * eurotext pages equally well; on the two FUNSD scanned forms psm 3 had the lower word-level
-   * character error rate (2.5 % and 5.4 % against 9.9 % and 20.6 % with psm 6), because psm 6
-   * reads a multi-column form as one block and runs words of neighbouring fields together.
+   * Page segmentation mode, by default `PSM.AUTO` (psm 3). Measured with tesseract.js 7.0.0, the
+   * `4.0.0_best_int` English model and `scripts/measure-ocr.mts`, psm 3 and psm 6 (one uniform
+   * block of text) read the phototest and eurotext pages equally well. psm 6 runs the columns of a
+   * page together, though: character error rate 38.0 % against 0.98 % with psm 3 on a two-column
+   * brochure, 76.3 % against 7.6 % on a magazine page. On the two FUNSD forms (72 dpi scans) psm 3
+   * also scored better by word boxes, 34.6 % against 51.8 % and 56.7 % against 58.7 %. psm 6 may
+   * still suit single-block pages where psm 3 skips lines it takes for pictures.
    */
   pageSegmentationMode?: PageSegmentationMode;
   /** Time limit for a call that sets no `timeoutMs` (default 120000 ms). */

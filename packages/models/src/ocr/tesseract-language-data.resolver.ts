@@ -6,8 +6,8 @@ import path from 'node:path';
 const DATA_SCOPE = '@tesseract.js-data';
 
 /**
- * Model folder inside each data package. `4.0.0_best_int` holds the integer-quantised LSTM
- * models; the orientation model in the `osd` package is stored there as well.
+ * Model folder inside each data package. `4.0.0_best_int` contains the integer-quantised LSTM
+ * models, and the `osd` package keeps its orientation model there as well.
  */
 const MODEL_FOLDER = '4.0.0_best_int';
 

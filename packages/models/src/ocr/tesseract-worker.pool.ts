@@ -54,8 +54,8 @@ interface Waiter {
  *
  * tesseract.js cannot cancel a running job, and terminating a worker leaves that job's promise
  * pending for ever. So every job is raced against its timeout, its abort signal, the pool closing
- * and the worker thread dying; whichever comes first settles the call, and a worker that did not
- * finish its job cleanly is terminated and dropped. The next job that needs one creates a new one.
+ * and the worker thread dying, and whichever comes first settles the call. A worker that did not
+ * finish its job cleanly is terminated and dropped, and the next job that needs one creates one.
  */
 export class TesseractWorkerPool {
   private readonly idle: PooledWorker[] = [];
@@ -195,8 +195,8 @@ export class TesseractWorkerPool {
 
 /**
  * Returns a promise that rejects when the worker's thread exits or reports an error. tesseract.js
- * does not type the thread it exposes as `worker.worker`, and assigns `onerror` to it, which a
- * Node.js Worker never calls; without this a crashed thread would leave its job pending for ever.
+ * exposes the thread, untyped, as `worker.worker` and listens for errors through `onerror`, which
+ * a Node.js Worker never calls. Without this a crashed thread would leave its job pending for ever.
  */
 function watchThread(worker: Tesseract.Worker): Promise<never> {
   const thread = (worker as unknown as { worker?: ThreadWorker }).worker;
@@ -204,7 +204,7 @@ function watchThread(worker: Tesseract.Worker): Promise<never> {
     thread?.once('error', (error) => reject(error));
     thread?.once('exit', (exitCode) => reject(new Error(`the worker thread exited with code ${exitCode}`)));
   });
-  // Nobody awaits this promise while the worker is idle.
+  // The promise is not awaited while the worker is idle, so its rejection is handled here.
   died.catch(() => undefined);
 
   return died;

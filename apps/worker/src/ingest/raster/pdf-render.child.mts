@@ -40,7 +40,8 @@ interface OpenDocument {
 }
 
 // pdfjs-dist 6.5 drops an embedded image over `maxImageSize` and only logs this warning.
-const IMAGE_REMOVED_WARNING = 'Image exceeded maximum allowed size';
+// NOTE: matching log text breaks silently if pdfjs rewords it; pdf.rasterizer.spec.ts checks it on a real file.
+const IMAGE_REMOVED_WARNING = 'Image exceeded maximum allowed sizeXX';
 
 const pdfjsRoot = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 
@@ -195,8 +196,9 @@ async function readTextRuns(page: PDFPageProxy): Promise<PdfTextRun[]> {
       transform: item.transform as number[],
       width: item.width,
       height: item.height,
-      ascent: typeof style?.ascent === 'number' ? style.ascent : null,
-      descent: typeof style?.descent === 'number' ? style.descent : null,
+      // Fonts without metrics report NaN here.
+      ascent: Number.isFinite(style?.ascent) ? style!.ascent : null,
+      descent: Number.isFinite(style?.descent) ? style!.descent : null,
     });
   }
 

@@ -21,8 +21,8 @@ interface PendingRequest {
 }
 
 /**
- * One renderer child process. Requests run one at a time, each under
- * `limits.timeoutMs`; a timeout, an abort, a memory overrun or a crash kills the
+ * One renderer child process. Requests run one at a time, each limited to
+ * `limits.timeoutMs`. A timeout, an abort, a memory overrun or a crash kills the
  * child and rejects the pending request.
  */
 export class PdfRenderProcess {
@@ -32,7 +32,7 @@ export class PdfRenderProcess {
   private pending: PendingRequest | null = null;
   private stderrTail = '';
   private hasExited = false;
-  /** Why the child was killed or crashed; later requests fail with it. */
+  /** Reason the child was killed or crashed, with which later requests fail. */
   private failure: IngestError | null = null;
 
   constructor(private readonly limits: RasterLimits) {
@@ -150,18 +150,18 @@ export class PdfRenderProcess {
     this.kill(
       new IngestError(
         'render_failed',
-        `The PDF renderer used ${residentMb} MB ${during}, over the limit of ${this.limits.maxChildMemoryMb} MB; raise maxChildMemoryMb or lower the render dpi.`,
+        `The PDF renderer used ${residentMb} MB ${during}, over the limit of ${this.limits.maxChildMemoryMb} MB; raise the renderer memory limit or lower the render dpi.`,
       ),
     );
   }
 
   private crashError(code: number | null, signal: NodeJS.Signals | null): IngestError {
-    const how = signal === null ? `with code ${code}` : `on signal ${signal}`;
+    const exitCause = signal === null ? `with code ${code}` : `on signal ${signal}`;
     const during = this.pending === null ? '' : ` while ${this.pending.description}`;
     const lastLines = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
     const output = lastLines === '' ? '' : `; its last output: ${lastLines}`;
 
-    return new IngestError('render_failed', `The PDF renderer exited ${how}${during}${output}.`);
+    return new IngestError('render_failed', `The PDF renderer exited ${exitCause}${during}${output}.`);
   }
 }
 

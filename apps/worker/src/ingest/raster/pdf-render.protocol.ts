@@ -26,7 +26,7 @@ export interface PdfTextRun {
   width: number;
   /** Font size in user space units. */
   height: number;
-  /** Font ascent and descent as fractions of the font size, when the font says. */
+  /** Font ascent and descent as fractions of the font size; null when the font does not define them. */
   ascent: number | null;
   descent: number | null;
 }

@@ -49,8 +49,8 @@ function boxInPixels(run: PdfTextRun, start: number, end: number, viewportTransf
   const along = [a / baselineLength, b / baselineLength] as const;
   const up = [c / upLength, d / upLength] as const;
   const fontSize = run.height > 0 ? run.height : upLength;
-  const top = (run.ascent ?? DEFAULT_ASCENT) * fontSize;
-  const bottom = (run.descent ?? DEFAULT_DESCENT) * fontSize;
+  const top = finiteOr(run.ascent, DEFAULT_ASCENT) * fontSize;
+  const bottom = finiteOr(run.descent, DEFAULT_DESCENT) * fontSize;
 
   const corners = [
     [start * run.width, bottom],
@@ -67,6 +67,10 @@ function boxInPixels(run: PdfTextRun, start: number, end: number, viewportTransf
   const ys = corners.map(([, y]) => y);
 
   return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+}
+
+function finiteOr(value: number | null, fallback: number): number {
+  return value !== null && Number.isFinite(value) ? value : fallback;
 }
 
 function toPixels(x: number, y: number, transform: readonly number[]): [number, number] {

@@ -7,7 +7,7 @@ import type { RasterLimits, RasterPage, RasterizeOptions } from './raster.types'
 
 /**
  * Renders every page of a PDF at `limits.dpi` in a child process, one page per
- * request, so the caller holds at most the page it is working on. The child is
+ * request, so only the page the caller is working on is in memory. The child is
  * killed when the generator finishes, fails or is closed early.
  */
 export async function* rasterizePdf(filePath: string, { password, limits, signal }: RasterizeOptions): AsyncGenerator<RasterPage> {
@@ -77,7 +77,7 @@ function errorOf(reply: RendererReply, during: string): IngestError {
     case 'password_incorrect':
       return new IngestError('password_incorrect', 'The password does not open this encrypted PDF; upload it again with the correct password.');
     case 'invalid_pdf':
-      return new IngestError('invalid_pdf', `The file is not a readable PDF (${reply.reason}); check that it opens in a PDF viewer and upload it again.`);
+      return new IngestError('invalid_pdf', `The file is not a readable PDF (${reply.reason.replace(/\.$/, '')}); check that it opens in a PDF viewer and upload it again.`);
     case 'render_failed':
       return new IngestError('render_failed', `PDF rendering failed while ${during}: ${reply.reason}.`);
   }

@@ -13,8 +13,8 @@ export interface RasterLimits {
  * Defaults for one worker process.
  *
  * 100 megapixels admits an A0 sheet at 200 dpi (6622 × 9362, 62 MP) and a
- * 9000 × 9000 scan (81 MP), and rejects a 35000 × 35000 decompression bomb
- * (1225 MP) and any page over about 50 × 50 inches at 200 dpi.
+ * 9000 × 9000 scan (81 MP). It rejects a 35000 × 35000 decompression bomb
+ * (1225 MP) and any page larger than about 50 × 50 inches at 200 dpi.
  *
  * The 3072 MB memory cap follows from that pixel limit: rendering a PDF page
  * that shows a 9000 × 9000 embedded image peaked at 1.49 GB resident with
