@@ -97,7 +97,11 @@ describe('OCR pipeline end to end', () => {
     expect(Object.keys(openApi.body.paths)).toEqual(
       expect.arrayContaining(['/api/documents', '/api/documents/{id}', '/api/documents/{id}/runs', '/api/runs/{id}']),
     );
-    expect(openApi.body.components.schemas).toHaveProperty('RunDetailDto');
+    const schemas = openApi.body.components.schemas;
+    expect(schemas).toHaveProperty('RunDetailDto_Output');
+    expect(schemas.DocumentSummaryDto.properties.ingestError.anyOf).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'string' }), { type: 'null' }]),
+    );
     expect(health.body).toEqual({ status: 'ok', checks: { postgres: { ok: true }, redis: { ok: true } } });
   });
 });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
+import { OcrPageHandler } from '../../apps/worker/src/ocr/ocr-page.handler';
 import { ReconcilerService } from '../../apps/worker/src/reconcile/reconciler.service';
 import { buildTextPdf } from '../support/generated-pdf';
 import { getJson, postJson, uploadBytes, uploadSample } from '../support/http';
@@ -65,6 +66,25 @@ describe('runs', () => {
 
     expect(finished.state).toBe('succeeded');
     expect(await prisma.transcription.count({ where: { pageId: step.pageId } })).toBe(1);
+  });
+
+  it('leaves one revision when two deliveries of a page overlap', async () => {
+    const document = await readyDocument(`overlap-${randomUUID()}.pdf`, await buildTextPdf('Overlapping delivery', 1));
+    const ocr = stack.queue(QueueName.ocr);
+    await ocr.pause();
+    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr' });
+    const step = run.body.steps[0];
+    const handler = stack.worker.get(OcrPageHandler);
+    // Both deliveries find the step unfinished and read the page; only the first write may land.
+    const delivery = (id: string) =>
+      ({ id, name: JobName.ocrPage, data: { runId: run.body.id, stepId: step.id, pageId: step.pageId }, attemptsMade: 0, opts: { attempts: 3 } }) as any;
+
+    const outcomes = await Promise.all([handler.handle(delivery('first')), handler.handle(delivery('second'))]);
+    await ocr.resume();
+
+    expect(outcomes.sort()).toEqual(['skipped', 'succeeded']);
+    expect(await prisma.transcription.count({ where: { pageId: step.pageId } })).toBe(1);
+    expect(await waitForRun(stack.baseUrl, run.body.id)).toMatchObject({ state: 'succeeded' });
   });
 
   it('stops the remaining pages of a cancelled run', async () => {

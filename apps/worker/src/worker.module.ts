@@ -1,6 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
 import { redisConnectionOptions } from '@quire/contracts';
-import { TesseractJsEngine, TesseractOrientationDetector, type OcrEngine, type OrientationDetector } from '@quire/models';
+import { TesseractJsEngine, TesseractOrientationDetector, type OcrEngine } from '@quire/models';
 import { FileSystemBlobStore, resolveBlobRoot } from '@quire/storage';
 import { Redis } from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
@@ -19,7 +19,7 @@ import { FinishRunHandler } from './runs/finish-run.handler';
 class WorkerResources implements OnModuleDestroy {
   constructor(
     @Inject(OCR_ENGINE) private readonly engine: OcrEngine,
-    @Inject(ORIENTATION_DETECTOR) private readonly orientation: OrientationDetector,
+    @Inject(ORIENTATION_DETECTOR) private readonly orientation: TesseractOrientationDetector,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 

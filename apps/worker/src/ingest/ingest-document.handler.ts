@@ -6,7 +6,8 @@ import {
   ingestSecretKey,
   type MediaType,
 } from '@quire/contracts';
-import type { OrientationDetector } from '@quire/models';
+import { Prisma } from '@quire/db';
+import type { TesseractOrientationDetector } from '@quire/models';
 import type { BlobStore } from '@quire/storage';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -33,7 +34,7 @@ export class IngestDocumentHandler implements JobHandler<typeof JobName.ingestDo
   constructor(
     private readonly prisma: PrismaService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    @Inject(ORIENTATION_DETECTOR) private readonly orientation: OrientationDetector,
+    @Inject(ORIENTATION_DETECTOR) private readonly orientation: TesseractOrientationDetector,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
@@ -109,7 +110,7 @@ export class IngestDocumentHandler implements JobHandler<typeof JobName.ingestDo
       originalHeight: page.height,
       rotation: orientation.rotation,
       orientationConfidence: orientation.confidence,
-      textLayer: textLayer && textLayer.length > 0 ? textLayer : undefined,
+      textLayer: textLayer && textLayer.length > 0 ? (textLayer as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
     };
     await this.prisma.client.page.upsert({
       where: { documentId_index: { documentId, index: page.index } },

@@ -23,6 +23,7 @@ export interface OcrResult {
   /** Languages the page was read with, in the order the engine used them. */
   languages: string[];
   usage: { pages: number };
+  /** Time from the call to its result, including any wait for a free worker and its start. */
   durationMs: number;
 }
 

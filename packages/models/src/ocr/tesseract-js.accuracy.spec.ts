@@ -48,6 +48,8 @@ describe('tesseract.js accuracy on samples', () => {
         `${row.sample.padEnd(34)} CER ${(row.rate * 100).toFixed(2).padStart(6)} %  ` +
         `OCR ${row.ocrSeconds.toFixed(2)} s/page  orientation ${row.orientationSeconds.toFixed(2)} s/page`,
     );
+    // The first page of each language set includes starting its worker, and other test files may
+    // run at the same time, so scripts/measure-ocr.mts gives steadier seconds per page.
     console.log(`Measured on this machine:\n${rows.join('\n')}`);
   });
 

@@ -59,6 +59,13 @@ export class TesseractJsEngine implements OcrEngine {
     return [...this.installed];
   }
 
+  /**
+   * Reads one encoded page image (PNG, JPEG, TIFF, BMP and the other formats Leptonica decodes).
+   * Pass one page per call, so split a multipage TIFF first, for example with sharp's `page` option.
+   *
+   * NOTE: tesseract.js applies the EXIF orientation tag before reading, so the boxes of an image
+   * whose tag is not 1 refer to the turned image. `sharp(image).rotate()` with no angle turns the pixels and drops the tag.
+   */
   async recognize(image: Buffer, options: OcrOptions): Promise<OcrResult> {
     const languages = this.checkLanguages(options.languages);
     if (image.length === 0) {

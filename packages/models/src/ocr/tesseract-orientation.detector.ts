@@ -67,6 +67,9 @@ export class TesseractOrientationDetector {
    * little text to decide, or decides with a confidence below `minConfidence`, come back as
    * `{ rotation: 0, detected: false }`. An image Tesseract cannot read throws an `OcrError` with
    * code `engine_failed`.
+   *
+   * NOTE: Tesseract sees the image after its EXIF orientation tag is applied, so drop the tag first
+   * (`sharp(image).rotate()` with no angle) for `rotation` to apply to the stored pixels.
    */
   async detect(image: Buffer, options: DetectOptions = {}): Promise<OrientationResult> {
     if (image.length === 0) {
@@ -101,7 +104,7 @@ export function toOrientationResult(detection: Tesseract.DetectData, minConfiden
   // tesseract.js maps Tesseract's orientation id to [0, 270, 180, 90], the table of Tesseract's
   // OrientationIdToValue, which its source documents as the clockwise rotation that makes the
   // text upright. The detector spec checks this with sharp on pages turned left, right and 180°.
-  return { rotation: ((360 - degrees) % 360) as PageRotation, confidence, detected: true };
+  return { rotation: degrees, confidence, detected: true };
 }
 
 async function createOrientationWorker(): Promise<Tesseract.Worker> {

@@ -86,6 +86,8 @@ export class TesseractWorkerPool {
 
     await this.acquirePermit(stop);
     try {
+      // A call that stopped while it waited must not take, and then discard, a healthy worker.
+      stop.throwIfStopped();
       const pooled = this.takeIdle(key) ?? (await this.spawn(key, stop));
       try {
         const result = await stop.race(Promise.race([job(pooled.worker), pooled.died]));
@@ -248,6 +250,8 @@ class StopSignal {
     return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => reject(this.toError());
       if (this.stopped) {
+        // Nothing else listens to `promise` now, and its later rejection must not go unhandled.
+        promise.catch(() => undefined);
         onAbort();
         return;
       }
@@ -273,8 +277,8 @@ class StopSignal {
     if (this.timeout?.aborted) {
       return new OcrError(
         'timeout',
-        `Tesseract.js ${action} timed out after ${timeoutMs} ms and its worker was terminated; ` +
-          'raise timeoutMs or send a smaller image.',
+        `Tesseract.js ${action} timed out after ${timeoutMs} ms; raise timeoutMs, add workers ` +
+          'if calls wait for a free one, or send a smaller image.',
       );
     }
 
@@ -283,7 +287,7 @@ class StopSignal {
 }
 
 function closedError(): OcrError {
-  return new OcrError('engine_failed', 'The tesseract.js engine was closed; create a new engine to read more pages.');
+  return new OcrError('engine_failed', 'The tesseract.js worker pool was closed; create a new engine or detector to go on.');
 }
 
 function toEngineFailure(action: string, error: unknown): OcrError {
