@@ -30,7 +30,7 @@ export const WorkerConfigSchema = z.object({
     .min(0)
     .default(60_000)
     .describe('Age below which unfinished work is left alone, so jobs being queued are not doubled'),
-  RENDER_MAX_MEMORY_MB: z.coerce.number().int().min(128).default(2_048),
+  RENDER_MAX_MEMORY_MB: z.coerce.number().int().min(128).default(3_072),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 

@@ -85,7 +85,7 @@ async function decodePage(
   // autoOrient applies the EXIF orientation; 'error' rejects truncated and corrupt pixel data but tolerates warnings.
   let pipeline = sharp(filePath, {
     page: index,
-    autoOrient: false,
+    autoOrient: true,
     failOn: 'error',
     limitInputPixels: metadata.width * metadata.height,
   }).timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) });

@@ -41,7 +41,7 @@ interface OpenDocument {
 
 // pdfjs-dist 6.5 drops an embedded image over `maxImageSize` and only logs this warning.
 // NOTE: matching log text breaks silently if pdfjs rewords it; pdf.rasterizer.spec.ts checks it on a real file.
-const IMAGE_REMOVED_WARNING = 'Image exceeded maximum allowed sizeXX';
+const IMAGE_REMOVED_WARNING = 'Image exceeded maximum allowed size';
 
 const pdfjsRoot = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 

@@ -89,17 +89,22 @@ describe('rasterizeDocument for PDF', () => {
       limits: { ...DEFAULT_RASTER_LIMITS, maxPagePixels: 50_000_000 },
     });
 
-    const first = await generator.next();
-    expect(first.done).toBe(false);
+    try {
+      const first = await generator.next();
+      expect(first.done).toBe(false);
 
-    const error = await rejectionOf(generator.next());
-    expect(error.code).toBe('pixel_limit');
+      const error = await rejectionOf(generator.next());
+      expect(error.code).toBe('pixel_limit');
     expect(error.message).toContain('Page 2 contains an embedded image');
-    expect(error.message).toContain('50.0 megapixels');
+      expect(error.message).toContain('50.0 megapixels');
+    } finally {
+      // Stops the renderer when an assertion fails before the generator has ended.
+      await generator.return(undefined);
+    }
   });
 
   it('rejects the 35000 px bomb by page size', async () => {
-    // The 300 MB cap is far below what a 23334 x 23334 canvas would need.
+    // The 300 MB cap is far below what a 23333 x 23333 canvas would need.
     const error = await rejectionOf(collectPdf(HUGE_PDF, { maxChildMemoryMb: 300 }));
 
     expect(error.code).toBe('pixel_limit');
@@ -163,11 +168,15 @@ describe('rasterizeDocument for PDF', () => {
     const controller = new AbortController();
     const generator = rasterizeDocument(MULTIPAGE_PDF, 'application/pdf', { limits: DEFAULT_RASTER_LIMITS, signal: controller.signal });
 
-    const pending = generator.next();
-    controller.abort(new Error('job cancelled'));
+    try {
+      const pending = generator.next();
+      controller.abort(new Error('job cancelled'));
 
-    await expect(pending).rejects.toThrow('job cancelled');
-    await expect(generator.next()).resolves.toEqual({ done: true, value: undefined });
+      await expect(pending).rejects.toThrow('job cancelled');
+      await expect(generator.next()).resolves.toEqual({ done: true, value: undefined });
+    } finally {
+      await generator.return(undefined);
+    }
   });
 
   it('stops early when the caller breaks off', async () => {

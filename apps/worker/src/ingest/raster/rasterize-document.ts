@@ -11,6 +11,10 @@ import type { RasterPage, RasterizeOptions } from './raster.types';
  *
  * Throws `IngestError` with a code for documents that cannot be rendered, and
  * the signal's reason when `options.signal` aborts.
+ *
+ * A PDF keeps a renderer child process alive until the generator ends. `for await`
+ * ends it on `break` and on errors; a caller that calls `next()` by hand and stops
+ * early must call `return()`.
  */
 export function rasterizeDocument(filePath: string, mediaType: MediaType, options: RasterizeOptions): AsyncGenerator<RasterPage> {
   if (mediaType === 'application/pdf') {
