@@ -1,7 +1,10 @@
 // Drops the database that the global setup created. QUIRE_KEEP_TEST_DB=1 keeps it for inspection.
+import { rm } from 'node:fs/promises';
+
 import { dropDatabase } from '../packages/db/src/database-admin';
 import { getDatabaseName } from '../packages/db/src/database-url';
 import { TEST_DATABASE_PREFIX, TEST_DATABASE_URL_VARIABLE } from './global-setup';
+import { testRunBlobDirectory } from './support/test-run';
 
 export default async function globalTeardown(): Promise<void> {
   const databaseUrl = process.env[TEST_DATABASE_URL_VARIABLE];
@@ -24,4 +27,5 @@ export default async function globalTeardown(): Promise<void> {
   }
 
   await dropDatabase(databaseUrl);
+  await rm(testRunBlobDirectory(databaseUrl), { recursive: true, force: true });
 }

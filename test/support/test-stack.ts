@@ -3,13 +3,12 @@ import { QueueName, redisConnectionOptions } from '@quire/contracts';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 
 import { createApiApp } from '../../apps/api/src/app.factory';
 import { loadApiConfig } from '../../apps/api/src/config/api-config';
 import { loadWorkerConfig } from '../../apps/worker/src/config/worker-config';
 import { createWorkerApp } from '../../apps/worker/src/worker.factory';
+import { testRunBlobDirectory } from './test-run';
 
 /** The API and the worker running in this test process against the run's database and a queue prefix of their own. */
 export interface TestStack {
@@ -83,8 +82,3 @@ async function obliterateAll(prefix: string, connection: ReturnType<typeof redis
   }
 }
 
-/** The blob folder of this test run, named after its database; the global teardown removes it. */
-export function testRunBlobDirectory(): string {
-  const databaseName = new URL(process.env.DATABASE_URL ?? 'postgresql://127.0.0.1/quire').pathname.slice(1);
-  return path.join(os.tmpdir(), `quire-blobs-${databaseName}`);
-}

@@ -26,7 +26,7 @@ export function ingestJob(documentId: string, ingestAttempt: number, passwordSec
 }
 
 /**
- * A run as a flow: a `finish-run` parent and one `ocr-page` child per step.
+ * Builds a run as a flow: a `finish-run` parent and one `ocr-page` child per step.
  * Children carry `ignoreDependencyOnFailure`, so a failed page is recorded and
  * the parent still runs once every page is done.
  */

@@ -13,7 +13,7 @@ export const WorkerConfigSchema = z.object({
     .describe('Pages read at once by this process; one tesseract.js worker thread each'),
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   OCR_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
-  // 100 megapixels holds an A0 sheet at 200 dpi (6622 x 9362) and a 9000 x 9000 scan,
+  // 100 megapixels fits an A0 sheet at 200 dpi (6622 x 9362) and a 9000 x 9000 scan,
   // while one 8-bit page of that size still fits in a few hundred MB of memory.
   MAX_PAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
   RENDER_DPI: z.coerce.number().int().min(50).max(600).default(200),

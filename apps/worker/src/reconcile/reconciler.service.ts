@@ -13,7 +13,7 @@ export interface ReconcileResult {
 }
 
 /**
- * Re-enqueues work that PostgreSQL holds as unfinished but Redis no longer has,
+ * Re-enqueues work that PostgreSQL records as unfinished but Redis no longer has,
  * for example after Redis restarted empty. Job ids derive from row ids, so
  * re-enqueuing work that is in fact still queued changes nothing.
  */
