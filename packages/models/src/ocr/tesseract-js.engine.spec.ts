@@ -1,6 +1,6 @@
 import { readSample } from '../testing/samples';
 import { OcrError, type OcrResult } from './ocr-engine';
-import { TesseractJsEngine } from './tesseract-js.engine';
+import { TesseractJsEngine, type TesseractJsEngineOptions } from './tesseract-js.engine';
 
 jest.setTimeout(120_000);
 
@@ -158,53 +158,59 @@ describe('TesseractJsEngine', () => {
 });
 
 describe('TesseractJsEngine pool', () => {
-  it('reads two pages in parallel with concurrency 2', async () => {
-    const engine = new TesseractJsEngine({ concurrency: 2 });
-    try {
-      let maxBusy = 0;
-      let settled = 0;
-      const pages = [eurotext(), eurotext()].map((image) =>
-        engine.recognize(image, { languages: ['eng'] }).finally(() => {
-          settled += 1;
-        }),
-      );
-      await waitFor(() => {
-        maxBusy = Math.max(maxBusy, engine.poolStats().busy);
-        return settled === 2;
-      });
-      const results = await Promise.all(pages);
+  // Closing in afterEach also stops the worker threads of a test that timed out.
+  const engines: TesseractJsEngine[] = [];
+  const createEngine = (options: TesseractJsEngineOptions = {}): TesseractJsEngine => {
+    const engine = new TesseractJsEngine(options);
+    engines.push(engine);
 
-      expect(maxBusy).toBe(2);
-      expect(engine.poolStats().workers).toBe(2);
-      expect(results[0]?.text).toBe(results[1]?.text);
-    } finally {
-      await engine.close();
-    }
+    return engine;
+  };
+
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((engine) => engine.close()));
+  });
+
+  it('reads two pages in parallel with concurrency 2', async () => {
+    const engine = createEngine({ concurrency: 2 });
+    let maxBusy = 0;
+    let settled = 0;
+
+    const pages = [eurotext(), eurotext()].map((image) =>
+      engine.recognize(image, { languages: ['eng'] }).finally(() => {
+        settled += 1;
+      }),
+    );
+    await waitFor(() => {
+      maxBusy = Math.max(maxBusy, engine.poolStats().busy);
+      return settled === 2;
+    });
+    const results = await Promise.all(pages);
+
+    expect(maxBusy).toBe(2);
+    expect(engine.poolStats().workers).toBe(2);
+    expect(results[0]?.text).toBe(results[1]?.text);
   });
 
   it('queues beyond concurrency and aborts a waiting call', async () => {
-    const engine = new TesseractJsEngine({ concurrency: 1 });
-    try {
-      const first = engine.recognize(eurotext(), { languages: ['eng'] });
-      const controller = new AbortController();
-      const second = engine.recognize(phototest(), { languages: ['eng'], signal: controller.signal });
-      const third = engine.recognize(phototest(), { languages: ['eng'] });
-      await waitFor(() => engine.poolStats().waiting === 2);
+    const engine = createEngine({ concurrency: 1 });
+    const first = engine.recognize(eurotext(), { languages: ['eng'] });
+    const controller = new AbortController();
+    const second = engine.recognize(phototest(), { languages: ['eng'], signal: controller.signal });
+    const third = engine.recognize(phototest(), { languages: ['eng'] });
+    await waitFor(() => engine.poolStats().waiting === 2);
 
-      controller.abort();
-      const error = await rejection(second);
+    controller.abort();
+    const error = await rejection(second);
 
-      expect(error.code).toBe('aborted');
-      expect((await first).text).toContain('duck/goose');
-      expect((await third).text).toContain('quick brown dog');
-      expect(engine.poolStats()).toEqual({ workers: 1, busy: 0, waiting: 0 });
-    } finally {
-      await engine.close();
-    }
+    expect(error.code).toBe('aborted');
+    expect((await first).text).toContain('duck/goose');
+    expect((await third).text).toContain('quick brown dog');
+    expect(engine.poolStats()).toEqual({ workers: 1, busy: 0, waiting: 0 });
   });
 
   it('rejects running and later calls after close', async () => {
-    const engine = new TesseractJsEngine();
+    const engine = createEngine();
     const running = engine.recognize(eurotext(), { languages: ['eng'] });
     await waitFor(() => engine.poolStats().busy === 1);
 

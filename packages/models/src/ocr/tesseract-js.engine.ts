@@ -139,11 +139,17 @@ export class TesseractJsEngine implements OcrEngine {
       // the process; the rejected job promise already carries the error.
       errorHandler: () => undefined,
     });
-    await worker.setParameters({ tessedit_pageseg_mode: this.pageSegmentationMode });
+    await worker.setParameters({ tessedit_pageseg_mode: this.pageSegmentationMode, ...QUIET_PARAMETERS });
 
     return worker;
   }
 }
+
+/**
+ * Sends Tesseract's diagnostic lines ("Estimating resolution as …", "Too few characters …")
+ * to the WebAssembly file system's /dev/null instead of the process's stdout.
+ */
+export const QUIET_PARAMETERS = { debug_file: '/dev/null' } as const;
 
 function collectWords(page: Tesseract.Page): OcrWord[] {
   const words: OcrWord[] = [];

@@ -1,6 +1,7 @@
 import { createWorker, OEM } from 'tesseract.js';
 import type Tesseract from 'tesseract.js';
 import { OcrError } from './ocr-engine';
+import { QUIET_PARAMETERS } from './tesseract-js.engine';
 import { resolveLanguageDataFolder } from './tesseract-language-data.resolver';
 import { TESSERACT_LOCAL_PATHS, TesseractWorkerPool } from './tesseract-worker.pool';
 
@@ -68,7 +69,7 @@ export class TesseractOrientationDetector {
    * `{ rotation: 0, detected: false }`. An image Tesseract cannot read throws an `OcrError` with
    * code `engine_failed`.
    *
-   * NOTE: Tesseract sees the image after its EXIF orientation tag is applied, so drop the tag first
+   * NOTE: Tesseract applies the EXIF orientation tag before detecting, so drop the tag first
    * (`sharp(image).rotate()` with no angle) for `rotation` to apply to the stored pixels.
    */
   async detect(image: Buffer, options: DetectOptions = {}): Promise<OrientationResult> {
@@ -113,7 +114,7 @@ async function createOrientationWorker(): Promise<Tesseract.Worker> {
     throw new Error('Orientation data is not installed; install the @tesseract.js-data/osd package.');
   }
 
-  return createWorker('osd', OEM.TESSERACT_ONLY, {
+  const worker = await createWorker('osd', OEM.TESSERACT_ONLY, {
     ...TESSERACT_LOCAL_PATHS,
     langPath,
     cacheMethod: 'none',
@@ -122,4 +123,7 @@ async function createOrientationWorker(): Promise<Tesseract.Worker> {
     legacyLang: true,
     errorHandler: () => undefined,
   });
+  await worker.setParameters(QUIET_PARAMETERS);
+
+  return worker;
 }

@@ -166,6 +166,7 @@ export class TesseractWorkerPool {
     let worker: Tesseract.Worker;
     try {
       await evicting;
+      stop.throwIfStopped();
       creating = this.options.createWorker(key);
       worker = await stop.race(creating);
     } catch (error) {
