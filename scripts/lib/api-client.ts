@@ -41,7 +41,7 @@ export class ApiClient {
 
   async upload(filename: string, bytes: Uint8Array, password?: string): Promise<DocumentView> {
     const form = new FormData();
-    form.append('file', new Blob([bytes]), filename);
+    form.append('file', new Blob([new Uint8Array(bytes)]), filename);
     if (password !== undefined) {
       form.append('password', password);
     }

@@ -12,6 +12,8 @@ export interface RunningStack {
   api: ApiClient;
   baseUrl: string;
   logDirectory: string;
+  /** Process ids of the API and the worker, for reading their memory use from /proc. */
+  pids: { api: number | undefined; worker: number | undefined };
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,7 @@ export async function startStack(repositoryRoot: string, env: NodeJS.ProcessEnv)
     await sleep(250);
   }
 
-  return { api, baseUrl, logDirectory, stop };
+  return { api, baseUrl, logDirectory, pids: { api: children[0]?.pid, worker: children[1]?.pid }, stop };
 }
 
 function startProcess(script: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {

@@ -96,7 +96,7 @@ describe('bad input', () => {
     const queue = stack.queue(QueueName.ingest);
     await queue.pause();
     const retry = await uploadSample(stack.baseUrl, sample, { password: PASSWORD });
-    const jobs = await queue.getJobs(['waiting', 'paused']);
+    const jobs = await queue.getJobs(['waiting', 'prioritized']);
     await queue.resume();
     expect(retry.status).toBe(200);
     const job = jobs.find((candidate) => candidate.data.documentId === first.body.id);

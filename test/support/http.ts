@@ -33,7 +33,7 @@ export async function uploadBytes<T = any>(
   fields: Record<string, string> = {},
 ): Promise<JsonResponse<T>> {
   const form = new FormData();
-  form.append('file', new Blob([bytes]), filename);
+  form.append('file', new Blob([new Uint8Array(bytes)]), filename);
   for (const [name, value] of Object.entries(fields)) {
     form.append(name, value);
   }

@@ -27,7 +27,7 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
   // across the run's database, so a stack may read blobs another stack stored.
   const blobDirectory = testRunBlobDirectory();
   await mkdir(blobDirectory, { recursive: true });
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.QUIRE_TEST_LOG_LEVEL ?? 'silent',

@@ -12,7 +12,9 @@ export const WorkerConfigSchema = z.object({
     .default(Math.max(1, os.availableParallelism()))
     .describe('Pages read at once by this process; one tesseract.js worker thread each'),
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
-  OCR_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  // A dense 1865 newspaper page (3099 x 4624, over 5000 words) takes about 90 s with tesseract.js on
+  // one core of a 2-core AMD EPYC machine, so the default leaves room for pages several times that.
+  OCR_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   // 100 megapixels fits an A0 sheet at 200 dpi (6622 x 9362) and a 9000 x 9000 scan,
   // while one 8-bit page of that size still fits in a few hundred MB of memory.
   MAX_PAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),

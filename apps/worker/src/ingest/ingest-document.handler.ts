@@ -93,7 +93,7 @@ export class IngestDocumentHandler implements JobHandler<typeof JobName.ingestDo
     const upright =
       orientation.rotation === 0
         ? { png: page.png, width: page.width, height: page.height }
-        : await rotatePng(page.png, orientation.rotation);
+        : await rotatePng(page.png, orientation.rotation, page.dpi);
     const [original, uprightBlob] = await Promise.all([this.blobs.put(page.png), this.blobs.put(upright.png)]);
     const textLayer = page.textLayer?.map((word) => ({
       text: word.text,
@@ -155,8 +155,15 @@ export class IngestDocumentHandler implements JobHandler<typeof JobName.ingestDo
   }
 }
 
-async function rotatePng(png: Buffer, rotation: 90 | 180 | 270): Promise<{ png: Buffer; width: number; height: number }> {
-  const { data, info } = await sharp(png).rotate(rotation).png().toBuffer({ resolveWithObject: true });
+async function rotatePng(
+  png: Buffer,
+  rotation: 90 | 180 | 270,
+  dpi: number | null,
+): Promise<{ png: Buffer; width: number; height: number }> {
+  const rotated = sharp(png).rotate(rotation);
+  const { data, info } = await (dpi === null ? rotated : rotated.withDensity(dpi))
+    .png()
+    .toBuffer({ resolveWithObject: true });
 
   return { png: data, width: info.width, height: info.height };
 }

@@ -71,6 +71,7 @@ describe('rasterizeDocument for images', () => {
     for (const page of pages) {
       expect(page).toMatchObject({ width: 344, height: 287, dpi: 120 });
       expect((await pngInfo(page)).channels).toBe(1);
+      expect((await sharp(page.png).metadata()).density).toBe(120);
     }
     // Each page contains a different hand-drawn digit.
     expect(new Set(pages.map((page) => page.png.toString('base64'))).size).toBe(3);

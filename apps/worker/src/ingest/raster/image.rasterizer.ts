@@ -56,14 +56,10 @@ async function* rasterizeWithSharp(
     assertPageWithinPixelLimit(index + 1, metadata.width, metadata.height, limits.maxPagePixels);
 
     const { pixels, width, height, channels } = await decodePage(filePath, index, metadata, limits.timeoutMs);
-    const page = await encodePagePng(pixels, width, height, channels);
+    const dpi = metadata.density === undefined ? null : Math.round(metadata.density);
+    const page = await encodePagePng(pixels, width, height, channels, dpi);
 
-    yield {
-      index,
-      ...page,
-      dpi: metadata.density === undefined ? null : Math.round(metadata.density),
-      textLayer: null,
-    };
+    yield { index, ...page, dpi, textLayer: null };
   }
 }
 
@@ -120,7 +116,7 @@ async function* rasterizeNetpbm(filePath: string, { limits, signal }: RasterizeO
     assertPageWithinPixelLimit(index + 1, header.width, header.height, limits.maxPagePixels);
 
     const { pixels, endOffset } = decodePnmRaster(data, header);
-    const page = await encodePagePng(pixels, header.width, header.height, header.channels);
+    const page = await encodePagePng(pixels, header.width, header.height, header.channels, null);
 
     yield { index, ...page, dpi: null, textLayer: null };
     offset = findNextPnmImage(data, endOffset);

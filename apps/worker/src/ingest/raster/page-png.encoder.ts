@@ -11,16 +11,24 @@ export interface EncodedPage {
  * An RGB image whose pixels are all gray is written as grayscale, which is a
  * third of the size and what OCR engines convert to anyway.
  */
-export async function encodePagePng(pixels: Buffer, width: number, height: number, channels: 1 | 3): Promise<EncodedPage> {
+export async function encodePagePng(
+  pixels: Buffer,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  dpi: number | null,
+): Promise<EncodedPage> {
   const gray = channels === 3 && isAllGray(pixels) ? takeFirstChannel(pixels, 3) : null;
   const raw = gray ?? pixels;
   const rawChannels = gray === null ? channels : 1;
 
   // The caller has already checked the pixel count against its own limit.
-  const { data, info } = await sharp(raw, { raw: { width, height, channels: rawChannels }, limitInputPixels: false })
-    .toColourspace(rawChannels === 1 ? 'b-w' : 'srgb')
-    .png()
-    .toBuffer({ resolveWithObject: true });
+  const image = sharp(raw, { raw: { width, height, channels: rawChannels }, limitInputPixels: false }).toColourspace(
+    rawChannels === 1 ? 'b-w' : 'srgb',
+  );
+  // A known resolution goes into the PNG so OCR engines need not guess it from the text size.
+  const withDensity = dpi === null ? image : image.withDensity(dpi);
+  const { data, info } = await withDensity.png().toBuffer({ resolveWithObject: true });
 
   return { png: data, width: info.width, height: info.height };
 }

@@ -150,7 +150,7 @@ async function renderPage(document: OpenDocument, pageIndex: number): Promise<Re
       return { type: 'image-too-large', pageIndex };
     }
 
-    const png = await encodePng(canvasEntry.canvas.data(), width, height);
+    const png = await encodePng(canvasEntry.canvas.data(), width, height, document.dpi);
     const textRuns = await readTextRuns(page);
 
     return { type: 'page', pageIndex, png, width, height, viewportTransform: viewport.transform, textRuns };
@@ -164,12 +164,13 @@ async function renderPage(document: OpenDocument, pageIndex: number): Promise<Re
  * Encodes the canvas pixels as an 8-bit PNG: grayscale when every pixel is gray,
  * RGB otherwise. pdfjs paints an opaque white background, so alpha carries nothing.
  */
-async function encodePng(rgba: Buffer, width: number, height: number): Promise<Buffer> {
+async function encodePng(rgba: Buffer, width: number, height: number, dpi: number): Promise<Buffer> {
   // The page size was checked against maxPagePixels before rendering.
   const image = sharp(rgba, { raw: { width, height, channels: 4 }, limitInputPixels: false });
   const pipeline = isAllGray(rgba) ? image.extractChannel(0).toColourspace('b-w') : image.removeAlpha().toColourspace('srgb');
 
-  return pipeline.png().toBuffer();
+  // The resolution goes into the PNG so OCR engines need not guess it from the text size.
+  return pipeline.withDensity(dpi).png().toBuffer();
 }
 
 function isAllGray(rgba: Buffer): boolean {

@@ -68,6 +68,7 @@ describe('rasterizeDocument for PDF', () => {
       expect(metadata.hasAlpha).toBe(false);
       expect([metadata.width, metadata.height]).toEqual([page.width, page.height]);
       expect(page.dpi).toBe(200);
+      expect(metadata.density).toBe(200);
     }
   });
 
