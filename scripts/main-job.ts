@@ -10,7 +10,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import { ApiError, type ApiClient, type DocumentView, type RunView } from './lib/api-client.ts';
+import type { DocumentDetail, DocumentSummary, RunDetail } from '@quire/contracts';
+
+import { ApiError, type ApiClient } from './lib/api-client.ts';
 import { checkServices } from './lib/check-services.ts';
 import { buildDemoDocuments } from './lib/demo-documents.ts';
 import { startStack } from './lib/stack.ts';
@@ -120,7 +122,7 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
     ...extra,
   });
 
-  let document: DocumentView;
+  let document: DocumentDetail;
   try {
     document = await waitForIngest(api, await api.upload(path.basename(input.name), input.bytes));
     const password = passwords.get(path.basename(input.name)) ?? passwords.get(input.name);
@@ -140,7 +142,7 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
   const detail = await api.getDocument(document.id);
   let words = 0;
   let confidenceSum = 0;
-  for (const page of detail.pages ?? []) {
+  for (const page of detail.pages) {
     const transcription = await api.latestTranscription(page.id);
     for (const word of transcription?.words ?? []) {
       words += 1;
@@ -158,9 +160,9 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
   });
 }
 
-async function waitForIngest(api: ApiClient, uploaded: DocumentView): Promise<DocumentView> {
+async function waitForIngest(api: ApiClient, uploaded: DocumentSummary): Promise<DocumentDetail> {
   const deadline = Date.now() + DOCUMENT_TIMEOUT_MS;
-  let document = uploaded;
+  let document = await api.getDocument(uploaded.id);
   while (document.state === 'uploaded' || document.state === 'ingesting') {
     if (Date.now() > deadline) {
       throw new Error(`ingest did not finish within ${DOCUMENT_TIMEOUT_MS / 60_000} minutes`);
@@ -172,7 +174,7 @@ async function waitForIngest(api: ApiClient, uploaded: DocumentView): Promise<Do
   return document;
 }
 
-async function waitForRun(api: ApiClient, started: RunView): Promise<RunView> {
+async function waitForRun(api: ApiClient, started: RunDetail): Promise<RunDetail> {
   const deadline = Date.now() + DOCUMENT_TIMEOUT_MS;
   let run = started;
   while (run.state === 'queued' || run.state === 'running') {

@@ -1,27 +1,5 @@
-/** A small client for the parts of the Quire HTTP API the main job uses. */
-
-export interface DocumentView {
-  id: string;
-  filename: string;
-  state: 'uploaded' | 'ingesting' | 'ready' | 'failed';
-  ingestError: string | null;
-  pageCount: number | null;
-  pages?: { id: string; index: number; rotation: number }[];
-}
-
-export interface RunView {
-  id: string;
-  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  progress: { total: number; done: number; succeeded: number; failed: number };
-  error: string | null;
-  steps: { pageIndex: number; state: string; error: string | null; durationMs: number | null }[];
-}
-
-export interface TranscriptionView {
-  text: string;
-  words: { text: string; confidence: number }[];
-  meanConfidence: number | null;
-}
+/** A small client for the parts of the Quire HTTP API the main job and the benchmark use. */
+import type { DocumentDetail, DocumentSummary, RunDetail, TranscriptionView } from '@quire/contracts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -39,31 +17,41 @@ export class ApiClient {
     this.baseUrl = baseUrl;
   }
 
-  async upload(filename: string, bytes: Uint8Array, password?: string): Promise<DocumentView> {
+  async upload(filename: string, bytes: Uint8Array, password?: string): Promise<DocumentSummary> {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(bytes)]), filename);
     if (password !== undefined) {
       form.append('password', password);
     }
 
-    return this.request<DocumentView>('POST', '/api/documents', form);
+    return this.request<DocumentSummary>('POST', '/api/documents', form);
   }
 
-  getDocument(id: string): Promise<DocumentView> {
+  getDocument(id: string): Promise<DocumentDetail> {
     return this.request('GET', `/api/documents/${id}`);
   }
 
-  startRun(documentId: string, languages: string[]): Promise<RunView> {
+  startRun(documentId: string, languages: readonly string[]): Promise<RunDetail> {
     return this.request('POST', `/api/documents/${documentId}/runs`, { pipeline: 'ocr', languages });
   }
 
-  getRun(id: string): Promise<RunView> {
+  getRun(id: string): Promise<RunDetail> {
     return this.request('GET', `/api/runs/${id}`);
   }
 
   async latestTranscription(pageId: string): Promise<TranscriptionView | undefined> {
     const list = await this.request<{ items: TranscriptionView[] }>('GET', `/api/pages/${pageId}/transcriptions`);
     return list.items[0];
+  }
+
+  /** Downloads the upright page image (PNG) that the OCR step read. */
+  async pageImage(pageId: string): Promise<Buffer> {
+    const response = await fetch(`${this.baseUrl}/api/pages/${pageId}/image`);
+    if (!response.ok) {
+      throw new ApiError(response.status, `GET /api/pages/${pageId}/image failed with HTTP ${response.status}.`);
+    }
+
+    return Buffer.from(await response.arrayBuffer());
   }
 
   async isHealthy(): Promise<boolean> {
