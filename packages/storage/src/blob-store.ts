@@ -9,6 +9,8 @@ export interface StoredBlob {
 export interface BlobStore {
   /** Stores bytes under their sha256 and returns the key; storing existing content is a no-op. */
   put(bytes: Buffer): Promise<StoredBlob>;
+  /** Stores a file's bytes under their sha256, reading it as a stream; the file itself is left in place. */
+  putFile(filePath: string): Promise<StoredBlob>;
   get(key: string): Promise<Buffer>;
   createReadStream(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;

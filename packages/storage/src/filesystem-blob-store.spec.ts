@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -25,6 +25,17 @@ describe('FileSystemBlobStore', () => {
     expect(blob.sizeBytes).toBe(5);
     expect((await store.get(blob.key)).toString()).toBe('hello');
     expect(await readFile(await store.localPath(blob.key), 'utf8')).toBe('hello');
+  });
+
+  it('stores a file under the sha256 of its bytes', async () => {
+    const source = path.join(root, 'upload.bin');
+    await writeFile(source, 'hello');
+
+    const blob = await store.putFile(source);
+
+    expect(blob).toEqual({ key: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824', sizeBytes: 5 });
+    expect((await store.get(blob.key)).toString()).toBe('hello');
+    expect(await readFile(source, 'utf8')).toBe('hello');
   });
 
   it('keeps one copy of equal content', async () => {

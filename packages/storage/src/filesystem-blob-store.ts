@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import { BlobNotFoundError, type BlobStore, type StoredBlob } from './blob-store';
 
@@ -34,6 +35,29 @@ export class FileSystemBlobStore implements BlobStore {
     }
 
     return { key, sizeBytes: bytes.length };
+  }
+
+  async putFile(filePath: string): Promise<StoredBlob> {
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(filePath), hash);
+    const key = hash.digest('hex');
+    const { size } = await stat(filePath);
+    if (await this.exists(key)) {
+      return { key, sizeBytes: size };
+    }
+
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    // Copy beside the target first: the source may sit on another file system, where rename fails.
+    const temporary = `${target}.${randomUUID()}.tmp`;
+    try {
+      await copyFile(filePath, temporary);
+      await rename(temporary, target);
+    } finally {
+      await rm(temporary, { force: true });
+    }
+
+    return { key, sizeBytes: size };
   }
 
   async get(key: string): Promise<Buffer> {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
-import { memoryStorage } from 'multer';
+import os from 'node:os';
+import path from 'node:path';
 
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { DocumentsController } from './documents.controller';
@@ -13,7 +14,9 @@ import { UploadTooLargeFilter } from './upload-too-large.filter';
     MulterModule.registerAsync({
       inject: [API_CONFIG],
       useFactory: (config: ApiConfig) => ({
-        storage: memoryStorage(),
+        // Uploads stream to a temporary file, so a large upload does not sit in memory;
+        // multer deletes the file when the request fails and the service deletes it after storing.
+        dest: path.join(os.tmpdir(), 'quire-uploads'),
         limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 5 },
       }),
     }),

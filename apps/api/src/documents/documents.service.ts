@@ -8,6 +8,7 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import {
+  MEDIA_TYPE_SNIFF_LENGTH,
   SUPPORTED_MEDIA_TYPES,
   sniffMediaType,
   type DocumentDetail,
@@ -17,17 +18,18 @@ import {
 } from '@quire/contracts';
 import { Prisma, type Document } from '@quire/db';
 import type { BlobStore } from '@quire/storage';
-import { createHash } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
 
 import { BLOB_STORE } from '../infrastructure/tokens';
 import { PrismaService } from '../infrastructure/prisma.service';
 import { toDocumentDetail, toDocumentSummary } from './document.mapper';
 import { IngestQueueService } from './ingest-queue.service';
 
+/** The part of a multer disk-storage file the service reads. */
 export interface UploadedFile {
   originalname: string;
   size: number;
-  buffer: Buffer;
+  path: string;
 }
 
 export interface UploadResult {
@@ -49,23 +51,33 @@ export class DocumentsService {
     if (!file) {
       throw new BadRequestException('Missing multipart field "file": attach the document to upload as "file".');
     }
-    if (file.size === 0 || file.buffer.length === 0) {
+
+    try {
+      return await this.store(file, password);
+    } finally {
+      await rm(file.path, { force: true });
+    }
+  }
+
+  private async store(file: UploadedFile, password: string | undefined): Promise<UploadResult> {
+    if (file.size === 0) {
       throw new BadRequestException(`File "${file.originalname}" is empty (0 bytes).`);
     }
-    const mediaType = sniffMediaType(file.buffer.subarray(0, 64));
+    const mediaType = sniffMediaType(await readHead(file.path, MEDIA_TYPE_SNIFF_LENGTH));
     if (!mediaType) {
       throw new UnsupportedMediaTypeException(
         `File "${file.originalname}" is not a supported type: its first bytes match none of ${SUPPORTED_MEDIA_TYPES.join(', ')}.`,
       );
     }
 
-    const sha256 = createHash('sha256').update(file.buffer).digest('hex');
+    // The blob key is the file's sha256; storing bytes the store already has only hashes them.
+    const blob = await this.blobs.putFile(file.path);
+    const sha256 = blob.key;
     const existing = await this.prisma.client.document.findUnique({ where: { sha256 } });
     if (existing) {
       return { document: toDocumentSummary(await this.resumeIngestIfNeeded(existing, password)), created: false };
     }
 
-    const blob = await this.blobs.put(file.buffer);
     let document: Document;
     try {
       document = await this.prisma.client.document.create({
@@ -157,5 +169,16 @@ export class DocumentsService {
         `Document ${document.id} was stored but its ingest could not be queued because Redis is unavailable; upload the same file again once Redis is back.`,
       );
     }
+  }
+}
+
+async function readHead(filePath: string, length: number): Promise<Uint8Array> {
+  const handle = await open(filePath, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
