@@ -14,7 +14,7 @@ export function resolveBlobRoot(configured: string | undefined, startDirectory: 
   return path.resolve(findRepositoryRoot(startDirectory), configured ?? path.join('data', 'blobs'));
 }
 
-/** Walks up to the folder whose package.json declares the npm workspaces. */
+/** Walks up to the folder that contains turbo.json, the repository root; falls back to the working directory. */
 export function findRepositoryRoot(startDirectory: string): string {
   let directory = path.resolve(startDirectory);
   for (;;) {
