@@ -5,12 +5,12 @@
 //
 // Without FOLDER it builds a few sample PDFs itself. With FOLDER it uploads every
 // file of a supported type found under it and lists the files it skipped.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import type { DocumentDetail, DocumentSummary, RunDetail } from '@quire/contracts';
+import contracts, { type DocumentDetail, type DocumentSummary, type RunDetail } from '@quire/contracts';
 
 import { ApiError, type ApiClient } from './lib/api-client.ts';
 import { checkServices } from './lib/check-services.ts';
@@ -38,23 +38,9 @@ interface Outcome {
 }
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    languages: { type: 'string', default: 'eng' },
-    password: { type: 'string', multiple: true, default: [] },
-  },
-});
-const languages = values.languages.split(',').map((code) => code.trim()).filter(Boolean);
-const passwords = new Map(
-  values.password.map((entry) => {
-    const separator = entry.indexOf('=');
-    if (separator <= 0) {
-      throw new Error(`--password expects FILE=PASSWORD, got "${entry.split('=')[0]}=…"`);
-    }
-    return [entry.slice(0, separator), entry.slice(separator + 1)] as const;
-  }),
-);
+const USAGE = 'Usage: ./quire run [FOLDER] [--languages eng,deu] [--password FILE=PASSWORD]';
+
+const { folder, languages, passwords } = parseCommandLine();
 
 const env = {
   ...process.env,
@@ -70,7 +56,10 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
-const { inputs, skipped } = positionals[0] ? await collectFolder(path.resolve(positionals[0])) : await collectDemo();
+const { inputs, skipped } = folder ? await collectFolder(folder) : await collectDemo();
+if (inputs.length === 0) {
+  exitWithUsage(`No PDF, PNG, JPEG, TIFF or PNM/PBM file found under ${folder}; skipped ${skipped.length} other file(s).`);
+}
 console.log(`Processing ${inputs.length} document(s) with OCR languages ${languages.join('+')}.`);
 
 const stack = await startStack(repositoryRoot, env);
@@ -83,12 +72,60 @@ try {
   await stack.stop();
 }
 
+/** Parses the options; mistakes end the job with a message and the usage line, never a stack trace. */
+function parseCommandLine(): { folder: string | undefined; languages: string[]; passwords: Map<string, string> } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        languages: { type: 'string', default: 'eng' },
+        password: { type: 'string', multiple: true, default: [] },
+      },
+    });
+  } catch (error) {
+    return exitWithUsage(error instanceof Error ? error.message : String(error));
+  }
+
+  const languages = parsed.values.languages.split(',').map((code) => code.trim()).filter(Boolean);
+  const unknown = languages.filter((code) => !(contracts.OCR_LANGUAGES as readonly string[]).includes(code));
+  if (languages.length === 0 || unknown.length > 0) {
+    exitWithUsage(`Unknown OCR language "${unknown.join(', ')}"; installed: ${contracts.OCR_LANGUAGES.join(', ')}.`);
+  }
+
+  const passwords = new Map<string, string>();
+  for (const entry of parsed.values.password) {
+    const separator = entry.indexOf('=');
+    if (separator <= 0) {
+      // The value is not echoed: it is probably the password itself.
+      exitWithUsage('--password expects FILE=PASSWORD, for example --password report.pdf=secret.');
+    }
+    passwords.set(entry.slice(0, separator), entry.slice(separator + 1));
+  }
+
+  if (parsed.positionals.length > 1) {
+    exitWithUsage(`Expected at most one folder, got ${parsed.positionals.length}.`);
+  }
+
+  return { folder: parsed.positionals[0] && path.resolve(parsed.positionals[0]), languages, passwords };
+}
+
+function exitWithUsage(message: string): never {
+  console.error(message);
+  console.error(USAGE);
+  process.exit(2);
+}
+
 async function collectDemo(): Promise<{ inputs: Input[]; skipped: string[] }> {
   const documents = await buildDemoDocuments();
   return { inputs: documents.map((document) => ({ name: document.filename, bytes: document.bytes })), skipped: [] };
 }
 
 async function collectFolder(folder: string): Promise<{ inputs: Input[]; skipped: string[] }> {
+  const folderStat = await stat(folder).catch(() => null);
+  if (!folderStat?.isDirectory()) {
+    exitWithUsage(`Folder ${folder} does not exist or is not a folder.`);
+  }
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
   const files = entries
     .filter((entry) => entry.isFile())
@@ -129,13 +166,15 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
     if (document.state === 'failed' && password !== undefined) {
       console.log(`${input.name}: ${document.ingestError} Uploading again with the given password.`);
       document = await waitForIngest(api, await api.upload(path.basename(input.name), input.bytes, password));
+    } else if (document.state === 'failed' && /password/i.test(document.ingestError ?? '')) {
+      document.ingestError += ` With this command: --password ${path.basename(input.name)}=PASSWORD.`;
     }
   } catch (error) {
     const reason = error instanceof ApiError ? `rejected at upload (HTTP ${error.status}): ${error.message}` : String(error);
-    return outcome('rejected', reason);
+    return report(outcome('rejected', reason));
   }
   if (document.state !== 'ready') {
-    return outcome('ingest failed', document.ingestError);
+    return report(outcome('ingest failed', document.ingestError));
   }
 
   const run = await waitForRun(api, await api.startRun(document.id, languages));
@@ -152,12 +191,18 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
   const durations = run.steps.map((step) => step.durationMs).filter((value): value is number => value !== null);
   const stepErrors = run.steps.filter((step) => step.error).map((step) => `page ${step.pageIndex + 1}: ${step.error}`);
 
-  return outcome(run.state, run.state === 'succeeded' ? null : [run.error, ...stepErrors].filter(Boolean).join('; '), {
+  return report(outcome(run.state, run.state === 'succeeded' ? null : [run.error, ...stepErrors].filter(Boolean).join('; '), {
     pages: detail.pageCount ?? 0,
     words,
     meanConfidence: words > 0 ? confidenceSum / words : null,
     ocrSecondsPerPage: durations.length > 0 ? durations.reduce((sum, value) => sum + value, 0) / durations.length / 1000 : null,
-  });
+  }));
+}
+
+/** Prints one line as each document finishes, so a long job shows progress. */
+function report(outcome: Outcome): Outcome {
+  console.log(`  ${outcome.name}: ${outcome.state} (${outcome.pages} page(s), ${outcome.seconds.toFixed(1)} s)`);
+  return outcome;
 }
 
 async function waitForIngest(api: ApiClient, uploaded: DocumentSummary): Promise<DocumentDetail> {
@@ -198,7 +243,7 @@ function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): 
     outcome.ocrSecondsPerPage === null ? '-' : outcome.ocrSecondsPerPage.toFixed(2),
     outcome.seconds.toFixed(1),
   ]);
-  const header = ['document', 'outcome', 'pages', 'words', 'mean conf', 'ocr s/page', 'seconds'];
+  const header = ['document', 'outcome', 'pages', 'words', 'mean conf', 'ocr s/page', 'wall s'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
 
@@ -206,6 +251,7 @@ function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): 
   console.log(format(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   rows.forEach((row) => console.log(format(row)));
+  console.log('ocr s/page: mean time of one page in the OCR engine; wall s: upload to run finished, queue waits included.');
   console.log('');
 
   const failures = outcomes.filter((outcome) => outcome.reason);

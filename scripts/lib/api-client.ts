@@ -73,10 +73,12 @@ export class ApiClient {
     }
 
     const response = await fetch(`${this.baseUrl}${path}`, init);
-    const payload = (await response.json().catch(() => ({}))) as { message?: unknown };
+    const payload = (await response.json().catch(() => ({}))) as { message?: unknown; errors?: unknown };
     if (!response.ok) {
       const message = typeof payload.message === 'string' ? payload.message : JSON.stringify(payload);
-      throw new ApiError(response.status, message);
+      // Validation failures list each problem under `errors`.
+      const details = Array.isArray(payload.errors) ? `: ${JSON.stringify(payload.errors)}` : '';
+      throw new ApiError(response.status, `${message}${details}`);
     }
 
     return payload as T;

@@ -17,28 +17,27 @@ const CONNECT_TIMEOUT_MS = 3_000;
 export async function checkServices(databaseUrl: string, redisUrl: string): Promise<ServiceProblem[]> {
   const postgres = new URL(databaseUrl);
   const redis = new URL(redisUrl);
-  const checks = await Promise.all([
-    probe(postgres.hostname, Number(postgres.port || 5432)),
-    probe(redis.hostname, Number(redis.port || 6379)),
-  ]);
+  const postgresPort = Number(postgres.port || 5432);
+  const redisPort = Number(redis.port || 6379);
+  const checks = await Promise.all([probe(postgres.hostname, postgresPort), probe(redis.hostname, redisPort)]);
   const problems: ServiceProblem[] = [];
   if (checks[0]) {
     problems.push({
       service: 'PostgreSQL',
-      address: `${postgres.hostname}:${postgres.port || 5432}`,
+      address: `${postgres.hostname}:${postgresPort}`,
       reason: checks[0],
       howToStart:
-        'start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (Debian), ' +
+        'start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (Debian, port 5432), ' +
         '`docker compose up -d postgres`, or set DATABASE_URL to a server you have',
     });
   }
   if (checks[1]) {
     problems.push({
       service: 'Redis',
-      address: `${redis.hostname}:${redis.port || 6379}`,
+      address: `${redis.hostname}:${redisPort}`,
       reason: checks[1],
       howToStart:
-        'start it with `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`, ' +
+        `start it with \`redis-server --daemonize yes --bind 127.0.0.1 --port ${redisPort} --save "" --appendonly no\`, ` +
         '`docker compose up -d redis`, or set REDIS_URL to a server you have',
     });
   }

@@ -77,6 +77,8 @@ describe('OCR pipeline end to end', () => {
 
     expect([uprightMeta.width, uprightMeta.height]).toEqual([page.width, page.height]);
     expect([originalMeta.width, originalMeta.height]).toEqual([page.height, page.width]);
+    const unknownVariant = await fetch(`${stack.baseUrl}/api/pages/${page.id}/image?variant=thumbnail`);
+    expect(unknownVariant.status).toBe(400);
   });
 
   it('lists documents filtered by state', async () => {

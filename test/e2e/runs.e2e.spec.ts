@@ -140,20 +140,26 @@ describe('runs', () => {
 
   it('re-enqueues a run whose jobs Redis lost', async () => {
     const document = await readyDocument(`lost-${randomUUID()}.pdf`, await buildTextPdf('Lost jobs', 2));
-    const ocr = stack.queue(QueueName.ocr);
-    const runs = stack.queue(QueueName.runs);
-    await Promise.all([ocr.pause(), runs.pause()]);
-    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr' });
-    // Emptying both queues stands for a Redis restart that lost every job.
-    await Promise.all([ocr.obliterate({ force: true }), runs.obliterate({ force: true })]);
-    await Promise.all([ocr.resume(), runs.resume()]);
+    const pages = await prisma.page.findMany({ where: { documentId: document.id }, orderBy: { index: 'asc' } });
+    // A run in PostgreSQL with no job in Redis is what a Redis restart leaves behind.
+    const run = await prisma.pipelineRun.create({
+      data: {
+        documentId: document.id,
+        pipeline: 'ocr',
+        config: { pipeline: 'ocr', engine: 'tesseract.js', languages: ['eng'] },
+        pagesTotal: pages.length,
+        steps: { create: pages.map((page) => ({ pageId: page.id, kind: 'ocr' })) },
+      },
+    });
 
     const reconciled = await stack.worker.get(ReconcilerService).reconcileOnce(new Date(Date.now() + 1_000), document.id);
-    const finished = await waitForRun(stack.baseUrl, run.body.id);
+    const finished = await waitForRun(stack.baseUrl, run.id);
+    const again = await stack.worker.get(ReconcilerService).reconcileOnce(new Date(Date.now() + 1_000), document.id);
 
-    expect(reconciled.runs).toBe(1);
+    expect(reconciled).toEqual({ ingests: 0, runs: 1 });
     expect(finished.state).toBe('succeeded');
     expect(finished.progress.succeeded).toBe(2);
+    expect(again).toEqual({ ingests: 0, runs: 0 });
   });
 
   it('rejects runs it cannot start', async () => {

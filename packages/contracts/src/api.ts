@@ -117,6 +117,14 @@ export const CreateRunBody = z.object({
 });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
+export const PageImageQuery = z.object({
+  variant: z
+    .enum(['upright', 'original'])
+    .default('upright')
+    .describe('upright: the image OCR reads; original: the page before it was turned'),
+});
+export type PageImageQuery = z.infer<typeof PageImageQuery>;
+
 export const StepDetail = z.object({
   id: z.uuid(),
   pageId: z.uuid(),

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Param, ParseUUIDPipe, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { TranscriptionList } from '@quire/contracts';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { PageImageQuery, TranscriptionList } from '@quire/contracts';
 import type { BlobStore } from '@quire/storage';
 import type { Response } from 'express';
 import { createZodDto, ZodResponse } from 'nestjs-zod';
@@ -10,6 +10,7 @@ import { PrismaService } from '../infrastructure/prisma.service';
 import { toTranscriptionView } from './transcription.mapper';
 
 class TranscriptionListDto extends createZodDto(TranscriptionList) {}
+class PageImageQueryDto extends createZodDto(PageImageQuery) {}
 
 @ApiTags('pages')
 @Controller('api/pages')
@@ -22,10 +23,9 @@ export class PagesController {
   @Get(':id/image')
   @ApiOperation({ summary: 'Get the upright page image (PNG), or the original with variant=original' })
   @ApiProduces('image/png')
-  @ApiQuery({ name: 'variant', required: false, enum: ['upright', 'original'] })
   async image(
     @Param('id', ParseUUIDPipe) pageId: string,
-    @Query('variant') variant: string | undefined,
+    @Query() query: PageImageQueryDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
     const page = await this.prisma.client.page.findUnique({ where: { id: pageId } });
@@ -33,7 +33,7 @@ export class PagesController {
       throw new NotFoundException(`Page ${pageId} was not found.`);
     }
 
-    const key = variant === 'original' ? page.originalBlobKey : page.imageBlobKey;
+    const key = query.variant === 'original' ? page.originalBlobKey : page.imageBlobKey;
     // Blobs are content-addressed, so a key's bytes never change.
     response.setHeader('ETag', `"${key}"`);
     response.setHeader('Cache-Control', 'private, max-age=31536000, immutable');

@@ -31,7 +31,10 @@ export class RunsService {
       throw new NotFoundException(`Document ${documentId} was not found.`);
     }
     if (document.state !== 'ready') {
-      const reason = document.state === 'failed' ? `its ingest failed: ${document.ingestError ?? 'unknown reason'}` : `it is still ${document.state}`;
+      const reason =
+        document.state === 'failed'
+          ? `its ingest failed: ${(document.ingestError ?? 'unknown reason').replace(/\.$/, '')}`
+          : `it is still ${document.state}`;
       throw new ConflictException(`Document ${documentId} cannot be run because ${reason}.`);
     }
 

@@ -34,10 +34,13 @@ export interface TesseractOrientationDetectorOptions {
   /** Time limit for a call that sets no `timeoutMs` (default 60000 ms). */
   defaultTimeoutMs?: number;
   /**
-   * Confidence below which a detected rotation is not trusted (default 1). Measured with
+   * Confidence below which a detected rotation is not trusted (default 2). Measured with
    * tesseract.js 7.0.0 and `scripts/measure-ocr.mts` on eleven sample pages, each turned 0, 90,
    * 180 and 270 degrees: the four wrong rotations, all on the two 72 dpi FUNSD forms, had
    * confidences of 0.34 or less. The 31 correct ones ranged from 0.17 to 34.5, and 4 were below 1.
+   * A later pipeline run turned an upright chart page (page 3 of the sample multipage.pdf) by 180
+   * degrees at 1.03, while every page the samples really need turned scored 9 or more. Most scans
+   * are upright, so a turn needs the stronger evidence.
    */
   minConfidence?: number;
 }
@@ -56,7 +59,7 @@ export class TesseractOrientationDetector {
 
   constructor(options: TesseractOrientationDetectorOptions = {}) {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
-    this.minConfidence = options.minConfidence ?? 1;
+    this.minConfidence = options.minConfidence ?? 2;
     this.pool = new TesseractWorkerPool({
       size: options.concurrency ?? 1,
       createWorker: () => createOrientationWorker(),
