@@ -7,6 +7,8 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const problems = await checkServices(databaseUrl, redisUrl);
 for (const problem of problems) {
-  console.error(`${problem.service} is not reachable at ${problem.address} (${problem.reason}); ${problem.howToStart}.`);
+  console.error(
+    `${problem.service} is not reachable at ${problem.address} (${problem.reason}); ${problem.howToStart}.`,
+  );
 }
 process.exitCode = problems.length > 0 ? 1 : 0;

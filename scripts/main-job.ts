@@ -17,7 +17,18 @@ import { checkServices } from './lib/check-services.ts';
 import { buildDemoDocuments } from './lib/demo-documents.ts';
 import { startStack } from './lib/stack.ts';
 
-const SUPPORTED_EXTENSIONS = new Set(['.pdf', '.png', '.jpg', '.jpeg', '.tif', '.tiff', '.pbm', '.pgm', '.ppm', '.pnm']);
+const SUPPORTED_EXTENSIONS = new Set([
+  '.pdf',
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.tif',
+  '.tiff',
+  '.pbm',
+  '.pgm',
+  '.ppm',
+  '.pnm',
+]);
 const POLL_INTERVAL_MS = 500;
 const DOCUMENT_TIMEOUT_MS = 30 * 60_000;
 
@@ -51,14 +62,18 @@ const env = {
 const problems = await checkServices(env.DATABASE_URL, env.REDIS_URL);
 if (problems.length > 0) {
   for (const problem of problems) {
-    console.error(`${problem.service} is not reachable at ${problem.address} (${problem.reason}); ${problem.howToStart}.`);
+    console.error(
+      `${problem.service} is not reachable at ${problem.address} (${problem.reason}); ${problem.howToStart}.`,
+    );
   }
   process.exit(1);
 }
 
 const { inputs, skipped } = folder ? await collectFolder(folder) : await collectDemo();
 if (inputs.length === 0) {
-  exitWithUsage(`No PDF, PNG, JPEG, TIFF or PNM/PBM file found under ${folder}; skipped ${skipped.length} other file(s).`);
+  exitWithUsage(
+    `No PDF, PNG, JPEG, TIFF or PNM/PBM file found under ${folder}; skipped ${skipped.length} other file(s).`,
+  );
 }
 console.log(`Processing ${inputs.length} document(s) with OCR languages ${languages.join('+')}.`);
 
@@ -87,7 +102,10 @@ function parseCommandLine(): { folder: string | undefined; languages: string[]; 
     return exitWithUsage(error instanceof Error ? error.message : String(error));
   }
 
-  const languages = parsed.values.languages.split(',').map((code) => code.trim()).filter(Boolean);
+  const languages = parsed.values.languages
+    .split(',')
+    .map((code) => code.trim())
+    .filter(Boolean);
   const unknown = languages.filter((code) => !(contracts.OCR_LANGUAGES as readonly string[]).includes(code));
   if (languages.length === 0 || unknown.length > 0) {
     exitWithUsage(`Unknown OCR language "${unknown.join(', ')}"; installed: ${contracts.OCR_LANGUAGES.join(', ')}.`);
@@ -170,7 +188,8 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
       document.ingestError += ` With this command: --password ${path.basename(input.name)}=PASSWORD.`;
     }
   } catch (error) {
-    const reason = error instanceof ApiError ? `rejected at upload (HTTP ${error.status}): ${error.message}` : String(error);
+    const reason =
+      error instanceof ApiError ? `rejected at upload (HTTP ${error.status}): ${error.message}` : String(error);
     return report(outcome('rejected', reason));
   }
   if (document.state !== 'ready') {
@@ -191,12 +210,15 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
   const durations = run.steps.map((step) => step.durationMs).filter((value): value is number => value !== null);
   const stepErrors = run.steps.filter((step) => step.error).map((step) => `page ${step.pageIndex + 1}: ${step.error}`);
 
-  return report(outcome(run.state, run.state === 'succeeded' ? null : [run.error, ...stepErrors].filter(Boolean).join('; '), {
-    pages: detail.pageCount ?? 0,
-    words,
-    meanConfidence: words > 0 ? confidenceSum / words : null,
-    ocrSecondsPerPage: durations.length > 0 ? durations.reduce((sum, value) => sum + value, 0) / durations.length / 1000 : null,
-  }));
+  return report(
+    outcome(run.state, run.state === 'succeeded' ? null : [run.error, ...stepErrors].filter(Boolean).join('; '), {
+      pages: detail.pageCount ?? 0,
+      words,
+      meanConfidence: words > 0 ? confidenceSum / words : null,
+      ocrSecondsPerPage:
+        durations.length > 0 ? durations.reduce((sum, value) => sum + value, 0) / durations.length / 1000 : null,
+    }),
+  );
 }
 
 /** Prints one line as each document finishes, so a long job shows progress. */
@@ -251,7 +273,9 @@ function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): 
   console.log(format(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   rows.forEach((row) => console.log(format(row)));
-  console.log('ocr s/page: mean time of one page in the OCR engine; wall s: upload to run finished, queue waits included.');
+  console.log(
+    'ocr s/page: mean time of one page in the OCR engine; wall s: upload to run finished, queue waits included.',
+  );
   console.log('');
 
   const failures = outcomes.filter((outcome) => outcome.reason);

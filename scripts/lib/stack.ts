@@ -26,8 +26,16 @@ export async function startStack(repositoryRoot: string, env: NodeJS.ProcessEnv)
   const childEnv = { ...env, API_HOST: '127.0.0.1', API_PORT: String(port), NODE_ENV: env.NODE_ENV ?? 'production' };
 
   const children = [
-    startProcess(path.join(repositoryRoot, 'apps', 'api', 'dist', 'main.js'), childEnv, path.join(logDirectory, 'api.log')),
-    startProcess(path.join(repositoryRoot, 'apps', 'worker', 'dist', 'main.js'), childEnv, path.join(logDirectory, 'worker.log')),
+    startProcess(
+      path.join(repositoryRoot, 'apps', 'api', 'dist', 'main.js'),
+      childEnv,
+      path.join(logDirectory, 'api.log'),
+    ),
+    startProcess(
+      path.join(repositoryRoot, 'apps', 'worker', 'dist', 'main.js'),
+      childEnv,
+      path.join(logDirectory, 'worker.log'),
+    ),
   ];
   const stop = async () => {
     await Promise.all(children.map(stopProcess));

@@ -125,5 +125,4 @@ describe('bad input', () => {
       redis.disconnect();
     }
   }, 200_000);
-
 });

@@ -40,7 +40,10 @@ describe('OCR pipeline end to end', () => {
     expect(document.pages).toHaveLength(1);
     expect(document.pages[0].rotation).toBe(expectedRotation);
 
-    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr', languages: ['eng'] });
+    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, {
+      pipeline: 'ocr',
+      languages: ['eng'],
+    });
     expect(run.status).toBe(201);
     expect(run.body.config).toEqual({ pipeline: 'ocr', engine: 'tesseract.js', languages: ['eng'] });
     const finished = await waitForRun(stack.baseUrl, run.body.id);

@@ -50,14 +50,19 @@ describe('runs', () => {
     const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr' });
     const step = run.body.steps[0];
 
-    const events = new QueueEvents(QueueName.ocr, { prefix: stack.queuePrefix, connection: stack.queue(QueueName.ocr).opts.connection });
+    const events = new QueueEvents(QueueName.ocr, {
+      prefix: stack.queuePrefix,
+      connection: stack.queue(QueueName.ocr).opts.connection,
+    });
     try {
       await events.waitUntilReady();
-      const duplicate = await stack.queue(QueueName.ocr).add(
-        JobName.ocrPage,
-        { runId: run.body.id, stepId: step.id, pageId: step.pageId },
-        { ...JobRetryPolicy[JobName.ocrPage], jobId: jobIdFor(JobName.ocrPage, step.id, 2) },
-      );
+      const duplicate = await stack
+        .queue(QueueName.ocr)
+        .add(
+          JobName.ocrPage,
+          { runId: run.body.id, stepId: step.id, pageId: step.pageId },
+          { ...JobRetryPolicy[JobName.ocrPage], jobId: jobIdFor(JobName.ocrPage, step.id, 2) },
+        );
       await duplicate.waitUntilFinished(events, 120_000);
     } finally {
       await events.close();
@@ -77,7 +82,13 @@ describe('runs', () => {
     const handler = stack.worker.get(OcrPageHandler);
     // Both deliveries find the step unfinished and read the page; only the first write may land.
     const delivery = (id: string) =>
-      ({ id, name: JobName.ocrPage, data: { runId: run.body.id, stepId: step.id, pageId: step.pageId }, attemptsMade: 0, opts: { attempts: 3 } }) as any;
+      ({
+        id,
+        name: JobName.ocrPage,
+        data: { runId: run.body.id, stepId: step.id, pageId: step.pageId },
+        attemptsMade: 0,
+        opts: { attempts: 3 },
+      }) as any;
 
     const outcomes = await Promise.all([handler.handle(delivery('first')), handler.handle(delivery('second'))]);
     await ocr.resume();
@@ -105,7 +116,9 @@ describe('runs', () => {
     const settled = await waitFor(
       async () => {
         const current = (await getJson(stack.baseUrl, `/api/runs/${run.body.id}`)).body;
-        return current.steps.some((step: any) => step.state === 'running' || step.state === 'queued') ? undefined : current;
+        return current.steps.some((step: any) => step.state === 'running' || step.state === 'queued')
+          ? undefined
+          : current;
       },
       () => `run ${run.body.id} still has a running page`,
     );
@@ -152,7 +165,9 @@ describe('runs', () => {
       },
     });
 
-    const reconciled = await stack.worker.get(ReconcilerService).reconcileOnce(new Date(Date.now() + 1_000), document.id);
+    const reconciled = await stack.worker
+      .get(ReconcilerService)
+      .reconcileOnce(new Date(Date.now() + 1_000), document.id);
     const finished = await waitForRun(stack.baseUrl, run.id);
     const again = await stack.worker.get(ReconcilerService).reconcileOnce(new Date(Date.now() + 1_000), document.id);
 

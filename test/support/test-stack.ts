@@ -81,4 +81,3 @@ async function obliterateAll(prefix: string, connection: ReturnType<typeof redis
     await queue.close();
   }
 }
-

@@ -39,6 +39,8 @@ describe('redisConnectionOptions', () => {
 
 describe('redactUrl', () => {
   it('hides the password', () => {
-    expect(redactUrl('postgresql://postgres:secret@127.0.0.1:5432/quire')).toBe('postgresql://postgres:***@127.0.0.1:5432/quire');
+    expect(redactUrl('postgresql://postgres:secret@127.0.0.1:5432/quire')).toBe(
+      'postgresql://postgres:***@127.0.0.1:5432/quire',
+    );
   });
 });

@@ -1,4 +1,12 @@
-import { FinishRunPayload, IngestDocumentPayload, JobName, JobRetryPolicy, OcrPagePayload, QueueName, jobIdFor } from './queues';
+import {
+  FinishRunPayload,
+  IngestDocumentPayload,
+  JobName,
+  JobRetryPolicy,
+  OcrPagePayload,
+  QueueName,
+  jobIdFor,
+} from './queues';
 
 /**
  * Job descriptions in the shape BullMQ's `Queue.add` and `FlowProducer.add` take,

@@ -94,7 +94,9 @@ const detector = new models.TesseractOrientationDetector();
 
 for (const mode of ['3', '6'] as const) {
   const engine = new models.TesseractJsEngine({ pageSegmentationMode: mode });
-  console.log(`\npsm ${mode}: CER, then seconds per page (median of ${RUNS - 1} runs after one that starts the worker)`);
+  console.log(
+    `\npsm ${mode}: CER, then seconds per page (median of ${RUNS - 1} runs after one that starts the worker)`,
+  );
   for (const item of cases) {
     const image = read(item.image);
     const { rotation } = await detector.detect(image);

@@ -18,21 +18,7 @@ export class FileSystemBlobStore implements BlobStore {
 
   async put(bytes: Buffer): Promise<StoredBlob> {
     const key = createHash('sha256').update(bytes).digest('hex');
-    const target = this.pathOf(key);
-    if (await this.exists(key)) {
-      return { key, sizeBytes: bytes.length };
-    }
-
-    await mkdir(path.dirname(target), { recursive: true });
-    // Write then rename, so a reader never sees a half-written blob and two
-    // writers of the same content both end with the same complete file.
-    const temporary = `${target}.${randomUUID()}.tmp`;
-    try {
-      await writeFile(temporary, bytes);
-      await rename(temporary, target);
-    } finally {
-      await rm(temporary, { force: true });
-    }
+    await this.store(key, (temporary) => writeFile(temporary, bytes));
 
     return { key, sizeBytes: bytes.length };
   }
@@ -41,23 +27,10 @@ export class FileSystemBlobStore implements BlobStore {
     const hash = createHash('sha256');
     await pipeline(createReadStream(filePath), hash);
     const key = hash.digest('hex');
-    const { size } = await stat(filePath);
-    if (await this.exists(key)) {
-      return { key, sizeBytes: size };
-    }
+    // Copied rather than renamed: the source may sit on another file system, where rename fails.
+    await this.store(key, (temporary) => copyFile(filePath, temporary));
 
-    const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    // Copy beside the target first: the source may sit on another file system, where rename fails.
-    const temporary = `${target}.${randomUUID()}.tmp`;
-    try {
-      await copyFile(filePath, temporary);
-      await rename(temporary, target);
-    } finally {
-      await rm(temporary, { force: true });
-    }
-
-    return { key, sizeBytes: size };
+    return { key, sizeBytes: (await stat(filePath)).size };
   }
 
   async get(key: string): Promise<Buffer> {
@@ -95,6 +68,27 @@ export class FileSystemBlobStore implements BlobStore {
     }
 
     return this.pathOf(key);
+  }
+
+  /**
+   * Writes a blob that is not stored yet. `write` fills a temporary file beside the
+   * target, which is then renamed. A reader so never sees a half-written blob, and
+   * two writers of the same content both end with the same complete file.
+   */
+  private async store(key: string, write: (temporary: string) => Promise<void>): Promise<void> {
+    if (await this.exists(key)) {
+      return;
+    }
+
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    const temporary = `${target}.${randomUUID()}.tmp`;
+    try {
+      await write(temporary);
+      await rename(temporary, target);
+    } finally {
+      await rm(temporary, { force: true });
+    }
   }
 
   private pathOf(key: string): string {

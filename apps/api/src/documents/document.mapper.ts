@@ -63,6 +63,11 @@ export function toDocumentDetail(
   return {
     ...toDocumentSummary(document),
     pages: document.pages.map(toPageSummary),
-    runs: document.runs.map((run) => toRunSummary(run, run.steps.map((step) => step.state))),
+    runs: document.runs.map((run) =>
+      toRunSummary(
+        run,
+        run.steps.map((step) => step.state),
+      ),
+    ),
   };
 }

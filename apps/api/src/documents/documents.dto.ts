@@ -1,4 +1,10 @@
-import { DocumentDetail, DocumentList, DocumentSummary, ListDocumentsQuery, UploadDocumentBody } from '@quire/contracts';
+import {
+  DocumentDetail,
+  DocumentList,
+  DocumentSummary,
+  ListDocumentsQuery,
+  UploadDocumentBody,
+} from '@quire/contracts';
 import { createZodDto } from 'nestjs-zod';
 
 export class DocumentSummaryDto extends createZodDto(DocumentSummary) {}

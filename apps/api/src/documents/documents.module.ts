@@ -14,8 +14,8 @@ import { UploadTooLargeFilter } from './upload-too-large.filter';
     MulterModule.registerAsync({
       inject: [API_CONFIG],
       useFactory: (config: ApiConfig) => ({
-        // Uploads stream to a temporary file, so a large upload does not sit in memory;
-        // multer deletes the file when the request fails and the service deletes it after storing.
+        // Uploads stream to a temporary file, so a large upload does not sit in memory.
+        // Multer deletes the file when the request fails, and the service deletes it after storing.
         dest: path.join(os.tmpdir(), 'quire-uploads'),
         limits: { fileSize: config.MAX_UPLOAD_BYTES, files: 1, fields: 5 },
       }),

@@ -21,7 +21,12 @@ export class IngestQueueService {
     let passwordSecretId: string | undefined;
     if (password !== undefined) {
       passwordSecretId = randomUUID();
-      await this.redis.set(ingestSecretKey(this.config.QUEUE_PREFIX, passwordSecretId), password, 'EX', INGEST_SECRET_TTL_SECONDS);
+      await this.redis.set(
+        ingestSecretKey(this.config.QUEUE_PREFIX, passwordSecretId),
+        password,
+        'EX',
+        INGEST_SECRET_TTL_SECONDS,
+      );
     }
 
     const job = ingestJob(documentId, ingestAttempt, passwordSecretId);

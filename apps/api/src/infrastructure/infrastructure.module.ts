@@ -16,7 +16,11 @@ export class InfrastructureModule implements OnModuleDestroy {
 
   static forRoot(config: ApiConfig): DynamicModule {
     // Fail fast while Redis is down, so requests get a 503 instead of hanging.
-    const connection = { ...redisConnectionOptions(config.REDIS_URL), enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+    const connection = {
+      ...redisConnectionOptions(config.REDIS_URL),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    };
 
     return {
       module: InfrastructureModule,

@@ -1,10 +1,4 @@
-import {
-  ConflictException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { OcrRunConfig, StepKind, type CreateRunBody, type RunDetail } from '@quire/contracts';
 
 import { toRunSummary } from '../documents/document.mapper';
@@ -51,14 +45,23 @@ export class RunsService {
     });
 
     try {
-      await this.flows.enqueue(run.id, run.steps.map((step) => ({ stepId: step.id, pageId: step.pageId })));
+      await this.flows.enqueue(
+        run.id,
+        run.steps.map((step) => ({ stepId: step.id, pageId: step.pageId })),
+      );
     } catch (error) {
       this.logger.error({ runId: run.id, err: error }, 'Could not enqueue run.');
       await this.prisma.client.pipelineRun.update({
         where: { id: run.id },
-        data: { state: 'failed', error: 'The run could not be queued because Redis was unavailable.', finishedAt: new Date() },
+        data: {
+          state: 'failed',
+          error: 'The run could not be queued because Redis was unavailable.',
+          finishedAt: new Date(),
+        },
       });
-      throw new ServiceUnavailableException(`Run ${run.id} could not be queued because Redis is unavailable; start it again once Redis is back.`);
+      throw new ServiceUnavailableException(
+        `Run ${run.id} could not be queued because Redis is unavailable; start it again once Redis is back.`,
+      );
     }
     this.logger.log({ runId: run.id, documentId, pages: run.steps.length }, 'Run queued.');
 
@@ -80,7 +83,10 @@ export class RunsService {
         where: { id: runId },
         data: { state: 'cancelled', cancelledAt: now, finishedAt: now },
       });
-      const queued = await transaction.pipelineStep.findMany({ where: { runId, state: 'queued' }, select: { id: true } });
+      const queued = await transaction.pipelineStep.findMany({
+        where: { runId, state: 'queued' },
+        select: { id: true },
+      });
       await transaction.pipelineStep.updateMany({
         where: { runId, state: 'queued' },
         data: { state: 'cancelled', error: 'Run was cancelled.', finishedAt: now },
@@ -104,7 +110,10 @@ export class RunsService {
 
     const steps = [...run.steps].sort((left, right) => left.page.index - right.page.index);
     return {
-      ...toRunSummary(run, steps.map((step) => step.state)),
+      ...toRunSummary(
+        run,
+        steps.map((step) => step.state),
+      ),
       config: run.config as Record<string, unknown>,
       steps: steps.map((step) => ({
         id: step.id,

@@ -1,11 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import {
-  IngestDocumentPayload,
-  JobName,
-  QueueName,
-  ingestSecretKey,
-  type MediaType,
-} from '@quire/contracts';
+import { IngestDocumentPayload, JobName, QueueName, ingestSecretKey, type MediaType } from '@quire/contracts';
 import { Prisma } from '@quire/db';
 import type { TesseractOrientationDetector } from '@quire/models';
 import type { BlobStore } from '@quire/storage';
@@ -50,7 +44,10 @@ export class IngestDocumentHandler implements JobHandler<typeof JobName.ingestDo
     }
 
     const startedAt = Date.now();
-    await this.prisma.client.document.update({ where: { id: document.id }, data: { state: 'ingesting', ingestError: null } });
+    await this.prisma.client.document.update({
+      where: { id: document.id },
+      data: { state: 'ingesting', ingestError: null },
+    });
 
     try {
       const password = await this.readPassword(payload.passwordSecretId);
@@ -79,7 +76,10 @@ export class IngestDocumentHandler implements JobHandler<typeof JobName.ingestDo
         }),
       ]);
       await this.forgetPassword(payload.passwordSecretId);
-      this.logger.log({ documentId: document.id, pages: pageCount, durationMs: Date.now() - startedAt }, 'Document ingested.');
+      this.logger.log(
+        { documentId: document.id, pages: pageCount, durationMs: Date.now() - startedAt },
+        'Document ingested.',
+      );
 
       return { pages: pageCount };
     } catch (error) {
@@ -141,15 +141,26 @@ export class IngestDocumentHandler implements JobHandler<typeof JobName.ingestDo
     }
   }
 
-  private async recordFailure(job: Job, documentId: string, secretId: string | undefined, error: unknown): Promise<void> {
+  private async recordFailure(
+    job: Job,
+    documentId: string,
+    secretId: string | undefined,
+    error: unknown,
+  ): Promise<void> {
     const permanent = error instanceof IngestError;
     if (!permanent && !isFinalAttempt(job)) {
-      this.logger.warn({ documentId, attempt: job.attemptsMade + 1, err: error }, 'Ingest attempt failed; BullMQ will retry.');
+      this.logger.warn(
+        { documentId, attempt: job.attemptsMade + 1, err: error },
+        'Ingest attempt failed; BullMQ will retry.',
+      );
       return;
     }
 
     const reason = error instanceof Error ? error.message : String(error);
-    await this.prisma.client.document.update({ where: { id: documentId }, data: { state: 'failed', ingestError: reason } });
+    await this.prisma.client.document.update({
+      where: { id: documentId },
+      data: { state: 'failed', ingestError: reason },
+    });
     await this.forgetPassword(secretId);
     this.logger.warn({ documentId, code: permanent ? error.code : 'unexpected', reason }, 'Ingest failed.');
   }

@@ -24,6 +24,8 @@ describe('indexHandlers', () => {
   });
 
   it('rejects a job name with two handlers', () => {
-    expect(() => indexHandlers([...complete, handler(JobName.ocrPage, QueueName.ocr)])).toThrow(/"ocr-page" has two handlers/);
+    expect(() => indexHandlers([...complete, handler(JobName.ocrPage, QueueName.ocr)])).toThrow(
+      /"ocr-page" has two handlers/,
+    );
   });
 });

@@ -30,7 +30,10 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     private readonly prisma: PrismaService,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {
-    const options = { prefix: config.QUEUE_PREFIX, connection: { ...redisConnectionOptions(config.REDIS_URL), maxRetriesPerRequest: null } };
+    const options = {
+      prefix: config.QUEUE_PREFIX,
+      connection: { ...redisConnectionOptions(config.REDIS_URL), maxRetriesPerRequest: null },
+    };
     this.ingestQueue = new Queue(QueueName.ingest, options);
     this.runsQueue = new Queue(QueueName.runs, options);
     this.flows = new FlowProducer(options);
@@ -44,7 +47,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     this.timer = setInterval(() => {
       if (!this.running) {
         this.running = this.reconcileOnce()
-          .catch((error: unknown) => this.logger.warn({ err: error }, 'Reconciliation failed; it runs again at the next interval.'))
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error }, 'Reconciliation failed; it runs again at the next interval.'),
+          )
           .finally(() => (this.running = undefined));
       }
     }, this.config.RECONCILE_INTERVAL_MS);
@@ -89,7 +94,10 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       // The job may have finished between the two reads; only a document still unfinished is re-enqueued.
-      const current = await this.prisma.client.document.findUnique({ where: { id: document.id }, select: { state: true } });
+      const current = await this.prisma.client.document.findUnique({
+        where: { id: document.id },
+        select: { state: true },
+      });
       if (current?.state !== 'uploaded' && current?.state !== 'ingesting') {
         continue;
       }
@@ -117,12 +125,20 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       }
       const current = await this.prisma.client.pipelineRun.findUnique({
         where: { id: run.id },
-        select: { state: true, steps: { where: { state: { in: ['queued', 'running'] } }, select: { id: true, pageId: true } } },
+        select: {
+          state: true,
+          steps: { where: { state: { in: ['queued', 'running'] } }, select: { id: true, pageId: true } },
+        },
       });
       if (current?.state !== 'queued' && current?.state !== 'running') {
         continue;
       }
-      await this.flows.add(runFlow(run.id, current.steps.map((step) => ({ stepId: step.id, pageId: step.pageId }))));
+      await this.flows.add(
+        runFlow(
+          run.id,
+          current.steps.map((step) => ({ stepId: step.id, pageId: step.pageId })),
+        ),
+      );
       requeued += 1;
     }
 

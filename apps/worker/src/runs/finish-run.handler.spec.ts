@@ -8,7 +8,7 @@ describe('finalRunState', () => {
   it('fails and counts the pages that did not succeed', () => {
     expect(finalRunState(['succeeded', 'failed', 'cancelled'])).toEqual({
       state: 'failed',
-      error: '2 of 3 pages did not succeed; see each step\'s error.',
+      error: "2 of 3 pages did not succeed; see each step's error.",
     });
   });
 });

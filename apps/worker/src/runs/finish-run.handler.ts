@@ -43,12 +43,15 @@ export class FinishRunHandler implements JobHandler<typeof JobName.finishRun> {
   }
 }
 
-/** A run succeeds when every page succeeded; otherwise it fails and says how many pages did not. */
+/** Decides a run's final state: succeeded when every page succeeded, otherwise failed with the count of pages that did not. */
 export function finalRunState(stepStates: readonly StepState[]): { state: RunState; error: string | null } {
   const unfinished = stepStates.filter((state) => state !== 'succeeded').length;
   if (unfinished === 0) {
     return { state: 'succeeded', error: null };
   }
 
-  return { state: 'failed', error: `${unfinished} of ${stepStates.length} pages did not succeed; see each step's error.` };
+  return {
+    state: 'failed',
+    error: `${unfinished} of ${stepStates.length} pages did not succeed; see each step's error.`,
+  };
 }

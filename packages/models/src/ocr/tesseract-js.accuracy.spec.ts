@@ -54,11 +54,15 @@ describe('tesseract.js accuracy on samples', () => {
   });
 
   /** Turns the image upright by the detected rotation, then reads it. */
-  async function readUpright(image: Buffer, languages: string[]): Promise<{ result: OcrResult; orientationSeconds: number }> {
+  async function readUpright(
+    image: Buffer,
+    languages: string[],
+  ): Promise<{ result: OcrResult; orientationSeconds: number }> {
     const started = performance.now();
     const orientation = await detector.detect(image);
     const orientationSeconds = (performance.now() - started) / 1000;
-    const upright = orientation.rotation === 0 ? image : await sharp(image).rotate(orientation.rotation).png().toBuffer();
+    const upright =
+      orientation.rotation === 0 ? image : await sharp(image).rotate(orientation.rotation).png().toBuffer();
 
     return { result: await engine.recognize(upright, { languages }), orientationSeconds };
   }
@@ -81,7 +85,10 @@ describe('tesseract.js accuracy on samples', () => {
     const reference = readFileSync(samplePath('multilingual_eurotext', 'eurotext.txt'), 'utf8');
     const languages = ['eng', 'deu', 'fra', 'ita', 'spa', 'por'];
 
-    const { result, orientationSeconds } = await readUpright(readSample('multilingual_eurotext', 'eurotext.tif'), languages);
+    const { result, orientationSeconds } = await readUpright(
+      readSample('multilingual_eurotext', 'eurotext.tif'),
+      languages,
+    );
     const rate = characterErrorRate(reference, result.text);
     measurements.push({ sample: 'eurotext.tif', rate, ocrSeconds: result.durationMs / 1000, orientationSeconds });
 

@@ -77,14 +77,17 @@ export class TesseractOrientationDetector {
    */
   async detect(image: Buffer, options: DetectOptions = {}): Promise<OrientationResult> {
     if (image.length === 0) {
-      throw new OcrError('engine_failed', 'The image for orientation detection is empty (0 bytes); send the encoded page image.');
+      throw new OcrError(
+        'engine_failed',
+        'The image for orientation detection is empty (0 bytes); send the encoded page image.',
+      );
     }
 
-    const detection = await this.pool.run(
-      POOL_KEY,
-      async (worker) => (await worker.detect(image)).data,
-      { signal: options.signal, timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs, action: 'orientation detection' },
-    );
+    const detection = await this.pool.run(POOL_KEY, async (worker) => (await worker.detect(image)).data, {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
+      action: 'orientation detection',
+    });
 
     return toOrientationResult(detection, this.minConfidence);
   }

@@ -12,9 +12,7 @@ const TESSERACT_PACKAGE_ROOT = path.dirname(require.resolve('tesseract.js/packag
  */
 export const TESSERACT_LOCAL_PATHS = {
   workerPath: path.join(TESSERACT_PACKAGE_ROOT, 'src', 'worker-script', 'node', 'index.js'),
-  corePath: path.dirname(
-    require.resolve('tesseract.js-core/package.json', { paths: [TESSERACT_PACKAGE_ROOT] }),
-  ),
+  corePath: path.dirname(require.resolve('tesseract.js-core/package.json', { paths: [TESSERACT_PACKAGE_ROOT] })),
 };
 
 export interface WorkerPoolOptions {
@@ -288,7 +286,10 @@ class StopSignal {
 }
 
 function closedError(): OcrError {
-  return new OcrError('engine_failed', 'The tesseract.js worker pool was closed; create a new engine or detector to go on.');
+  return new OcrError(
+    'engine_failed',
+    'The tesseract.js worker pool was closed; create a new engine or detector to go on.',
+  );
 }
 
 function toEngineFailure(action: string, error: unknown): OcrError {

@@ -21,7 +21,9 @@ function findRepositoryRoot(): string {
 export function samplePath(...segments: string[]): string {
   const file = path.resolve(findRepositoryRoot(), '..', 'shared', 'samples', ...segments);
   if (!existsSync(file)) {
-    throw new Error(`Sample file ${file} is missing; the samples folder must sit beside the repository as shared/samples.`);
+    throw new Error(
+      `Sample file ${file} is missing; the samples folder must sit beside the repository as shared/samples.`,
+    );
   }
 
   return file;

@@ -23,9 +23,15 @@ afterAll(() => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-async function collect(filePath: string, mediaType: MediaType, limits: Partial<RasterLimits> = {}): Promise<RasterPage[]> {
+async function collect(
+  filePath: string,
+  mediaType: MediaType,
+  limits: Partial<RasterLimits> = {},
+): Promise<RasterPage[]> {
   const pages: RasterPage[] = [];
-  for await (const page of rasterizeDocument(filePath, mediaType, { limits: { ...DEFAULT_RASTER_LIMITS, ...limits } })) {
+  for await (const page of rasterizeDocument(filePath, mediaType, {
+    limits: { ...DEFAULT_RASTER_LIMITS, ...limits },
+  })) {
     pages.push(page);
   }
 
@@ -44,7 +50,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<IngestError> {
   return error;
 }
 
-async function pngInfo(page: RasterPage): Promise<{ format: string; width: number; height: number; channels: number; depth: string; hasAlpha: boolean }> {
+async function pngInfo(
+  page: RasterPage,
+): Promise<{ format: string; width: number; height: number; channels: number; depth: string; hasAlpha: boolean }> {
   const { format, width, height, channels, depth, hasAlpha } = await sharp(page.png).metadata();
 
   return { format, width, height, channels, depth, hasAlpha };
@@ -61,7 +69,14 @@ describe('rasterizeDocument for images', () => {
 
     expect(pages).toHaveLength(1);
     expect(pages[0]).toMatchObject({ index: 0, width, height, dpi, textLayer: null });
-    expect(await pngInfo(pages[0]!)).toEqual({ format: 'png', width, height, channels, depth: 'uchar', hasAlpha: false });
+    expect(await pngInfo(pages[0]!)).toEqual({
+      format: 'png',
+      width,
+      height,
+      channels,
+      depth: 'uchar',
+      hasAlpha: false,
+    });
   });
 
   it('renders each page of a CCITT G4 TIFF', async () => {
@@ -127,14 +142,18 @@ describe('rasterizeDocument for images', () => {
   });
 
   it('rejects a page over the pixel limit before decoding', async () => {
-    const error = await rejectionOf(collect(sample('brochure_linn_two_column/linn.png'), 'image/png', { maxPagePixels: 1_000_000 }));
+    const error = await rejectionOf(
+      collect(sample('brochure_linn_two_column/linn.png'), 'image/png', { maxPagePixels: 1_000_000 }),
+    );
 
     expect(error.code).toBe('pixel_limit');
     expect(error.message).toContain('Page 1 is 2550x3300 pixels (8.4 megapixels), over the limit of 1.0 megapixels');
   });
 
   it('rejects a Netpbm page over the pixel limit', async () => {
-    const error = await rejectionOf(collect(sample('letter_itu_fax_slerexe_1972/itu1.pbm'), 'image/x-portable-anymap', { maxPagePixels: 1_000_000 }));
+    const error = await rejectionOf(
+      collect(sample('letter_itu_fax_slerexe_1972/itu1.pbm'), 'image/x-portable-anymap', { maxPagePixels: 1_000_000 }),
+    );
 
     expect(error.code).toBe('pixel_limit');
     expect(error.message).toContain('Page 1 is 1728x2376 pixels');

@@ -99,7 +99,10 @@ async function decodePage(
   } catch (error) {
     const reason = reasonOf(error);
     if (/timeout/i.test(reason)) {
-      throw new IngestError('render_timeout', `Decoding page ${index + 1} timed out after ${timeoutMs} ms; raise the timeout or upload a smaller image.`);
+      throw new IngestError(
+        'render_timeout',
+        `Decoding page ${index + 1} timed out after ${timeoutMs} ms; raise the timeout or upload a smaller image.`,
+      );
     }
     throw new IngestError('invalid_image', `Cannot decode page ${index + 1}: ${reason}.`);
   }

@@ -85,7 +85,12 @@ async function handle(request: RendererRequest): Promise<RendererReply> {
   return renderPage(openDocument, request.pageIndex);
 }
 
-async function open(filePath: string, password: string | null, dpi: number, maxPagePixels: number): Promise<RendererReply> {
+async function open(
+  filePath: string,
+  password: string | null,
+  dpi: number,
+  maxPagePixels: number,
+): Promise<RendererReply> {
   const data = new Uint8Array(await readFile(filePath));
   // Every resource pdfjs may need is a local folder of the package, so nothing is fetched over a network.
   const task = getDocument({
@@ -167,7 +172,9 @@ async function renderPage(document: OpenDocument, pageIndex: number): Promise<Re
 async function encodePng(rgba: Buffer, width: number, height: number, dpi: number): Promise<Buffer> {
   // The page size was checked against maxPagePixels before rendering.
   const image = sharp(rgba, { raw: { width, height, channels: 4 }, limitInputPixels: false });
-  const pipeline = isAllGray(rgba) ? image.extractChannel(0).toColourspace('b-w') : image.removeAlpha().toColourspace('srgb');
+  const pipeline = isAllGray(rgba)
+    ? image.extractChannel(0).toColourspace('b-w')
+    : image.removeAlpha().toColourspace('srgb');
 
   // The resolution goes into the PNG so OCR engines need not guess it from the text size.
   return pipeline.withDensity(dpi).png().toBuffer();

@@ -80,7 +80,10 @@ export class PdfRenderProcess {
 
       const timer = setTimeout(() => {
         this.kill(
-          new IngestError('render_timeout', `${capitalize(description)} timed out after ${this.limits.timeoutMs} ms; raise the timeout or lower the render dpi.`),
+          new IngestError(
+            'render_timeout',
+            `${capitalize(description)} timed out after ${this.limits.timeoutMs} ms; raise the timeout or lower the render dpi.`,
+          ),
         );
       }, this.limits.timeoutMs);
       const onAbort = (): void => this.kill(signal?.reason);
@@ -97,7 +100,12 @@ export class PdfRenderProcess {
       };
       this.child.send(message, (error) => {
         if (error) {
-          this.kill(new IngestError('render_failed', `Sending a request to the PDF renderer failed while ${description}: ${error.message}.`));
+          this.kill(
+            new IngestError(
+              'render_failed',
+              `Sending a request to the PDF renderer failed while ${description}: ${error.message}.`,
+            ),
+          );
         }
       });
     });

@@ -8,7 +8,15 @@ const WIDTH = 1700;
 const HEIGHT = 2200;
 
 function run(overrides: Partial<PdfTextRun>): PdfTextRun {
-  return { text: 'word', transform: [10, 0, 0, 10, 72, 720], width: 40, height: 10, ascent: 0.75, descent: -0.25, ...overrides };
+  return {
+    text: 'word',
+    transform: [10, 0, 0, 10, 72, 720],
+    width: 40,
+    height: 10,
+    ascent: 0.75,
+    descent: -0.25,
+    ...overrides,
+  };
 }
 
 describe('textRunsToWords', () => {

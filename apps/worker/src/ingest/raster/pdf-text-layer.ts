@@ -41,7 +41,12 @@ export function textRunsToWords(
 }
 
 /** Box of the part of `run` between fractions `start` and `end` of its advance width. */
-function boxInPixels(run: PdfTextRun, start: number, end: number, viewportTransform: readonly number[]): PdfTextWord['bbox'] {
+function boxInPixels(
+  run: PdfTextRun,
+  start: number,
+  end: number,
+  viewportTransform: readonly number[],
+): PdfTextWord['bbox'] {
   const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = run.transform;
   const baselineLength = Math.hypot(a, b) || 1;
   const upLength = Math.hypot(c, d) || 1;

@@ -21,9 +21,16 @@ const NEWSPAPER_ALTO = sample('newspaper_chronam_evening_star_1865/0007.xml');
 // Rendering a 9000 x 9000 embedded image takes several seconds on a small machine.
 jest.setTimeout(120_000);
 
-async function collectPdf(filePath: string, limits: Partial<RasterLimits> = {}, password?: string): Promise<RasterPage[]> {
+async function collectPdf(
+  filePath: string,
+  limits: Partial<RasterLimits> = {},
+  password?: string,
+): Promise<RasterPage[]> {
   const pages: RasterPage[] = [];
-  for await (const page of rasterizeDocument(filePath, 'application/pdf', { password, limits: { ...DEFAULT_RASTER_LIMITS, ...limits } })) {
+  for await (const page of rasterizeDocument(filePath, 'application/pdf', {
+    password,
+    limits: { ...DEFAULT_RASTER_LIMITS, ...limits },
+  })) {
     pages.push(page);
   }
 
@@ -96,7 +103,7 @@ describe('rasterizeDocument for PDF', () => {
 
       const error = await rejectionOf(generator.next());
       expect(error.code).toBe('pixel_limit');
-    expect(error.message).toContain('Page 2 contains an embedded image');
+      expect(error.message).toContain('Page 2 contains an embedded image');
       expect(error.message).toContain('50.0 megapixels');
     } finally {
       // Stops the renderer when an assertion fails before the generator has ended.
@@ -167,7 +174,10 @@ describe('rasterizeDocument for PDF', () => {
 
   it('stops with the abort reason', async () => {
     const controller = new AbortController();
-    const generator = rasterizeDocument(MULTIPAGE_PDF, 'application/pdf', { limits: DEFAULT_RASTER_LIMITS, signal: controller.signal });
+    const generator = rasterizeDocument(MULTIPAGE_PDF, 'application/pdf', {
+      limits: DEFAULT_RASTER_LIMITS,
+      signal: controller.signal,
+    });
 
     try {
       const pending = generator.next();

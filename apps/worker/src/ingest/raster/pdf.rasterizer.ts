@@ -10,7 +10,10 @@ import type { RasterLimits, RasterPage, RasterizeOptions } from './raster.types'
  * request, so only the page the caller is working on is in memory. The child is
  * killed when the generator finishes, fails or is closed early.
  */
-export async function* rasterizePdf(filePath: string, { password, limits, signal }: RasterizeOptions): AsyncGenerator<RasterPage> {
+export async function* rasterizePdf(
+  filePath: string,
+  { password, limits, signal }: RasterizeOptions,
+): AsyncGenerator<RasterPage> {
   signal?.throwIfAborted();
   const renderer = new PdfRenderProcess(limits);
 
@@ -23,7 +26,11 @@ export async function* rasterizePdf(filePath: string, { password, limits, signal
     const pageCount = pageCountOf(opened);
 
     for (let index = 0; index < pageCount; index++) {
-      const reply = await renderer.request({ type: 'render', pageIndex: index }, `rendering page ${index + 1} of ${pageCount}`, signal);
+      const reply = await renderer.request(
+        { type: 'render', pageIndex: index },
+        `rendering page ${index + 1} of ${pageCount}`,
+        signal,
+      );
 
       yield pageOf(reply, index, limits);
     }
@@ -68,16 +75,28 @@ function pageOf(reply: RendererReply, index: number, limits: RasterLimits): Rast
 
 function errorOf(reply: RendererReply, during: string): IngestError {
   if (reply.type !== 'failed') {
-    return new IngestError('render_failed', `The PDF renderer sent an unexpected '${reply.type}' reply while ${during}.`);
+    return new IngestError(
+      'render_failed',
+      `The PDF renderer sent an unexpected '${reply.type}' reply while ${during}.`,
+    );
   }
 
   switch (reply.code) {
     case 'password_required':
-      return new IngestError('password_required', 'PDF is encrypted and needs a password; upload it again with the password field.');
+      return new IngestError(
+        'password_required',
+        'PDF is encrypted and needs a password; upload it again with the password field.',
+      );
     case 'password_incorrect':
-      return new IngestError('password_incorrect', 'The password does not open this encrypted PDF; upload it again with the correct password.');
+      return new IngestError(
+        'password_incorrect',
+        'The password does not open this encrypted PDF; upload it again with the correct password.',
+      );
     case 'invalid_pdf':
-      return new IngestError('invalid_pdf', `The file is not a readable PDF (${reply.reason.replace(/\.$/, '')}); check that it opens in a PDF viewer and upload it again.`);
+      return new IngestError(
+        'invalid_pdf',
+        `The file is not a readable PDF (${reply.reason.replace(/\.$/, '')}); check that it opens in a PDF viewer and upload it again.`,
+      );
     case 'render_failed':
       return new IngestError('render_failed', `PDF rendering failed while ${during}: ${reply.reason}.`);
   }

@@ -7,7 +7,10 @@ import { decodePnmRaster, findNextPnmImage, readPnmHeader } from './pnm.decoder'
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..', '..');
 const samplesDir = path.resolve(repoRoot, '..', 'shared', 'samples');
 
-function decode(data: Buffer, offset = 0): { header: ReturnType<typeof readPnmHeader>; pixels: number[]; endOffset: number } {
+function decode(
+  data: Buffer,
+  offset = 0,
+): { header: ReturnType<typeof readPnmHeader>; pixels: number[]; endOffset: number } {
   const header = readPnmHeader(data, offset);
   const { pixels, endOffset } = decodePnmRaster(data, header);
 
@@ -30,7 +33,14 @@ describe('Netpbm decoder', () => {
   it('reads the header of the fax letter', () => {
     const data = readFileSync(path.join(samplesDir, 'letter_itu_fax_slerexe_1972', 'itu1.pbm'));
 
-    expect(readPnmHeader(data)).toEqual({ kind: 'P4', width: 1728, height: 2376, maxValue: 1, channels: 1, rasterOffset: 13 });
+    expect(readPnmHeader(data)).toEqual({
+      kind: 'P4',
+      width: 1728,
+      height: 2376,
+      maxValue: 1,
+      channels: 1,
+      rasterOffset: 13,
+    });
   });
 
   it('decodes plain PBM with and without spaces', () => {
@@ -43,9 +53,14 @@ describe('Netpbm decoder', () => {
 
   it('decodes packed PBM with padded rows', () => {
     // Width 10 needs two bytes a row; the last six bits of each row are padding.
-    const data = Buffer.concat([Buffer.from('P4\n10 2\n'), Buffer.from([0b10000000, 0b01111111, 0b00000000, 0b11000000])]);
+    const data = Buffer.concat([
+      Buffer.from('P4\n10 2\n'),
+      Buffer.from([0b10000000, 0b01111111, 0b00000000, 0b11000000]),
+    ]);
 
-    expect(decode(data).pixels).toEqual([0, 255, 255, 255, 255, 255, 255, 255, 255, 0, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0]);
+    expect(decode(data).pixels).toEqual([
+      0, 255, 255, 255, 255, 255, 255, 255, 255, 0, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0,
+    ]);
   });
 
   it('scales plain PGM samples to 8 bits', () => {
@@ -71,7 +86,12 @@ describe('Netpbm decoder', () => {
   });
 
   it('finds the second image of a multi-image file', () => {
-    const data = Buffer.concat([Buffer.from('P5\n1 1\n255\n'), Buffer.from([7]), Buffer.from('\nP5 1 1 255\n'), Buffer.from([9])]);
+    const data = Buffer.concat([
+      Buffer.from('P5\n1 1\n255\n'),
+      Buffer.from([7]),
+      Buffer.from('\nP5 1 1 255\n'),
+      Buffer.from([9]),
+    ]);
 
     const first = decode(data);
     const nextOffset = findNextPnmImage(data, first.endOffset);
@@ -95,6 +115,8 @@ describe('Netpbm decoder', () => {
     expect(invalidReason(() => decode(Buffer.from('P5\n2 2\n255\nab')))).toContain('expected 4 bytes, found 2');
     expect(invalidReason(() => decode(Buffer.from('P1\n2 2\n1 0 1')))).toContain('truncated after 3 samples');
     expect(invalidReason(() => decode(Buffer.from('P1\n1 1\n2\n')))).toContain('unexpected byte 0x32');
-    expect(invalidReason(() => decode(Buffer.from('P2\n1 1\n10\n11\n')))).toContain('sample 11 exceeds the maximum sample value 10');
+    expect(invalidReason(() => decode(Buffer.from('P2\n1 1\n10\n11\n')))).toContain(
+      'sample 11 exceeds the maximum sample value 10',
+    );
   });
 });

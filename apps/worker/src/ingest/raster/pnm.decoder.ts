@@ -223,16 +223,22 @@ function requireBytes(data: Uint8Array, endOffset: number, header: PnmHeader): v
   if (data.length < endOffset) {
     const expected = endOffset - header.rasterOffset;
     const found = Math.max(0, data.length - header.rasterOffset);
-    throw invalid(`${header.kind} raster of ${header.width}x${header.height} is truncated: expected ${expected} bytes, found ${found}`);
+    throw invalid(
+      `${header.kind} raster of ${header.width}x${header.height} is truncated: expected ${expected} bytes, found ${found}`,
+    );
   }
 }
 
 function truncatedOrInvalid(data: Uint8Array, position: number, header: PnmHeader, sampleIndex: number): IngestError {
   if (position >= data.length) {
-    return invalid(`${header.kind} raster of ${header.width}x${header.height} is truncated after ${sampleIndex} samples`);
+    return invalid(
+      `${header.kind} raster of ${header.width}x${header.height} is truncated after ${sampleIndex} samples`,
+    );
   }
 
-  return invalid(`unexpected byte 0x${data[position]!.toString(16).padStart(2, '0')} in the ${header.kind} raster at byte ${position}`);
+  return invalid(
+    `unexpected byte 0x${data[position]!.toString(16).padStart(2, '0')} in the ${header.kind} raster at byte ${position}`,
+  );
 }
 
 function invalid(reason: string): IngestError {

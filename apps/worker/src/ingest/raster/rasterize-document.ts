@@ -16,7 +16,11 @@ import type { RasterPage, RasterizeOptions } from './raster.types';
  * ends it on `break` and on errors; a caller that calls `next()` by hand and stops
  * early must call `return()`.
  */
-export function rasterizeDocument(filePath: string, mediaType: MediaType, options: RasterizeOptions): AsyncGenerator<RasterPage> {
+export function rasterizeDocument(
+  filePath: string,
+  mediaType: MediaType,
+  options: RasterizeOptions,
+): AsyncGenerator<RasterPage> {
   if (mediaType === 'application/pdf') {
     return rasterizePdf(filePath, options);
   }
