@@ -408,7 +408,7 @@ async function scoreDocuments(
   return results;
 }
 
-/** The baseline's readings of a document's pages, with the pipeline's rotations; null unless every page was read. */
+/** Pairs the baseline's readings of a document's pages with the pipeline's rotations; returns null unless every page was read. */
 function baselinePages(
   run: DocumentRun,
   runIndex: number,

@@ -72,8 +72,8 @@ export class FileSystemBlobStore implements BlobStore {
 
   /**
    * Writes a blob that is not stored yet. `write` fills a temporary file beside the
-   * target, which is then renamed. A reader so never sees a half-written blob, and
-   * two writers of the same content both end with the same complete file.
+   * target, which is then renamed into place, so readers find no file or a complete
+   * one, and two writers of the same content end with the same file.
    */
   private async store(key: string, write: (temporary: string) => Promise<void>): Promise<void> {
     if (await this.exists(key)) {

@@ -2,6 +2,8 @@ import { parseEnv, sharedEnvShape } from '@quire/contracts';
 import os from 'node:os';
 import { z } from 'zod';
 
+import { DEFAULT_RASTER_LIMITS } from '../ingest/raster/raster.types';
+
 export const WorkerConfigSchema = z.object({
   ...sharedEnvShape,
   OCR_CONCURRENCY: z.coerce
@@ -15,11 +17,10 @@ export const WorkerConfigSchema = z.object({
   // A dense 1865 newspaper page (3099 x 4624, over 5000 words) takes about 90 s with tesseract.js on
   // one core of a 2-core AMD EPYC machine, so the default leaves room for pages several times that.
   OCR_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
-  // 100 megapixels fits an A0 sheet at 200 dpi (6622 x 9362) and a 9000 x 9000 scan,
-  // while one 8-bit page of that size still fits in a few hundred MB of memory.
-  MAX_PAGE_PIXELS: z.coerce.number().int().positive().default(100_000_000),
-  RENDER_DPI: z.coerce.number().int().min(50).max(600).default(200),
-  RENDER_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  // The rendering defaults and their reasons live with DEFAULT_RASTER_LIMITS.
+  MAX_PAGE_PIXELS: z.coerce.number().int().positive().default(DEFAULT_RASTER_LIMITS.maxPagePixels),
+  RENDER_DPI: z.coerce.number().int().min(50).max(600).default(DEFAULT_RASTER_LIMITS.dpi),
+  RENDER_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_RASTER_LIMITS.timeoutMs),
   RECONCILE_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -32,7 +33,7 @@ export const WorkerConfigSchema = z.object({
     .min(0)
     .default(60_000)
     .describe('Age below which unfinished work is left alone, so jobs being queued are not doubled'),
-  RENDER_MAX_MEMORY_MB: z.coerce.number().int().min(128).default(3_072),
+  RENDER_MAX_MEMORY_MB: z.coerce.number().int().min(128).default(DEFAULT_RASTER_LIMITS.maxChildMemoryMb),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 

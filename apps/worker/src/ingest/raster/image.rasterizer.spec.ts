@@ -5,13 +5,9 @@ import path from 'node:path';
 import type { MediaType } from '@quire/contracts';
 import sharp from 'sharp';
 
-import { IngestError } from './ingest.error';
+import { collectPages, rejectionOf, sample } from './raster.spec-helpers';
 import { rasterizeDocument } from './rasterize-document';
 import { DEFAULT_RASTER_LIMITS, type RasterLimits, type RasterPage } from './raster.types';
-
-const repoRoot = path.resolve(__dirname, '..', '..', '..', '..', '..');
-const samplesDir = path.resolve(repoRoot, '..', 'shared', 'samples');
-const sample = (relativePath: string): string => path.join(samplesDir, relativePath);
 
 let workDir = '';
 
@@ -28,26 +24,7 @@ async function collect(
   mediaType: MediaType,
   limits: Partial<RasterLimits> = {},
 ): Promise<RasterPage[]> {
-  const pages: RasterPage[] = [];
-  for await (const page of rasterizeDocument(filePath, mediaType, {
-    limits: { ...DEFAULT_RASTER_LIMITS, ...limits },
-  })) {
-    pages.push(page);
-  }
-
-  return pages;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<IngestError> {
-  const error = await promise.then(
-    () => null,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof IngestError)) {
-    throw new Error(`expected an IngestError, got ${String(error)}`);
-  }
-
-  return error;
+  return collectPages(filePath, mediaType, limits);
 }
 
 async function pngInfo(

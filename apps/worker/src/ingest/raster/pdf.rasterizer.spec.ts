@@ -1,15 +1,10 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 
 import sharp from 'sharp';
 
-import { IngestError } from './ingest.error';
+import { collectPages, rejectionOf, sample } from './raster.spec-helpers';
 import { rasterizeDocument } from './rasterize-document';
 import { DEFAULT_RASTER_LIMITS, type RasterLimits, type RasterPage } from './raster.types';
-
-const repoRoot = path.resolve(__dirname, '..', '..', '..', '..', '..');
-const samplesDir = path.resolve(repoRoot, '..', 'shared', 'samples');
-const sample = (relativePath: string): string => path.join(samplesDir, relativePath);
 
 const MULTIPAGE_PDF = sample('multipage_pdf_mixed_6pages/multipage.pdf');
 const HUGE_PDF = sample('huge_pdf_35000px_bilevel_bomb/hugemono.pdf');
@@ -21,32 +16,8 @@ const NEWSPAPER_ALTO = sample('newspaper_chronam_evening_star_1865/0007.xml');
 // Rendering a 9000 x 9000 embedded image takes several seconds on a small machine.
 jest.setTimeout(120_000);
 
-async function collectPdf(
-  filePath: string,
-  limits: Partial<RasterLimits> = {},
-  password?: string,
-): Promise<RasterPage[]> {
-  const pages: RasterPage[] = [];
-  for await (const page of rasterizeDocument(filePath, 'application/pdf', {
-    password,
-    limits: { ...DEFAULT_RASTER_LIMITS, ...limits },
-  })) {
-    pages.push(page);
-  }
-
-  return pages;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<IngestError> {
-  const error = await promise.then(
-    () => null,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof IngestError)) {
-    throw new Error(`expected an IngestError, got ${String(error)}`);
-  }
-
-  return error;
+function collectPdf(filePath: string, limits: Partial<RasterLimits> = {}, password?: string): Promise<RasterPage[]> {
+  return collectPages(filePath, 'application/pdf', limits, password);
 }
 
 describe('rasterizeDocument for PDF', () => {

@@ -16,11 +16,11 @@ export interface RasterLimits {
  * 9000 × 9000 scan (81 MP). It rejects a 35000 × 35000 decompression bomb
  * (1225 MP) and any page larger than about 50 × 50 inches at 200 dpi.
  *
- * The 3072 MB memory cap follows from that pixel limit: rendering a PDF page
+ * The 3072 MB memory cap follows from that pixel limit. Rendering a PDF page
  * that shows a 9000 × 9000 embedded image peaked at 1.49 GB resident with
- * pdfjs-dist 6.5 and @napi-rs/canvas 1.2, about 17 bytes per image pixel,
- * which extrapolates to about 1.7 GB for a 100 MP image plus 400 MB for a
- * 100 MP RGBA page canvas and the process baseline.
+ * pdfjs-dist 6.5 and @napi-rs/canvas 1.2, about 17 bytes per image pixel.
+ * That extrapolates to about 1.7 GB for a 100 MP image, plus 400 MB for a
+ * 100 MP RGBA page canvas and the process baseline (an estimate).
  */
 export const DEFAULT_RASTER_LIMITS: RasterLimits = {
   maxPagePixels: 100_000_000,
