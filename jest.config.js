@@ -16,9 +16,13 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   moduleNameMapper: {
     '^@quire/(contracts|db|models|storage)$': '<rootDir>/packages/$1/src',
+    // Test helpers of a package (fake provider servers), never part of its build.
+    '^@quire/models/testing$': '<rootDir>/packages/models/src/testing',
     // Compiled ES module style imports name the .js file; Jest resolves them to the .ts source.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  // SDKs that use Node's fetch recognise its errors inside Jest's sandbox (see the file).
+  setupFiles: ['<rootDir>/packages/models/src/testing/cross-realm-errors.jest-setup.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   // OCR of a real scanned page takes several seconds per engine, and a test may run several pages.

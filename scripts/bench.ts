@@ -2,13 +2,13 @@
 // its speed and memory beside baselines measured in the same run (tesseract.js alone, native
 // Tesseract when installed, plain BullMQ).
 //
-//   npm run bench [-- --samples ../shared/samples] [--quick]
+//   npm run bench [-- --samples ../shared/samples] [--quick] [--only engines]
 //
 // Needs `npm run build` first. It uses a database, a BullMQ prefix and a blob folder of its own
 // (quire_bench, quire-bench, data/bench-blobs), resets them at the start, and writes its tables to
 // bench-results/<time>.{json,md}. See docs/benchmarks.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -20,6 +20,15 @@ import { getDatabaseName, resolveDatabaseUrl, withDatabaseName } from '../packag
 import { BenchApi } from './lib/bench-api.ts';
 import { BaselineReaders } from './lib/bench-baselines.ts';
 import type { EnginePage, EngineReading } from './lib/bench-engines.ts';
+import {
+  attachTextLayers,
+  compareEngines,
+  documentsWithGroundTruth,
+  ingestForComparison,
+  renderEngineComparison,
+  writeEngineComparison,
+  type ComparisonDocument,
+} from './lib/bench-ocr-engines.ts';
 import { describeMachine, readPeakRssBytes, sampleDescendantMemory } from './lib/bench-machine.ts';
 import { checkOutcome } from './lib/bench-outcome.ts';
 import {
@@ -71,16 +80,22 @@ async function main(): Promise<number> {
     options: {
       samples: { type: 'string', default: path.resolve(repositoryRoot, '..', 'shared', 'samples') },
       quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     console.log(
-      'Usage: npm run bench [-- --samples FOLDER] [--quick]\n' +
+      'Usage: npm run bench [-- --samples FOLDER] [--quick] [--only engines]\n' +
         '  --samples FOLDER  the shared samples folder (default: ../shared/samples beside the repository)\n' +
-        '  --quick           only phototest, eurotext and one FUNSD form',
+        '  --quick           only phototest, eurotext and one FUNSD form\n' +
+        '  --only engines    only ingest the samples with ground truth and compare the OCR engines on their pages',
     );
     return 0;
+  }
+  if (values.only !== undefined && values.only !== 'engines') {
+    console.error(`--only takes "engines", got "${values.only}".`);
+    return 1;
   }
 
   const problems = findMissingBuildOutputs();
@@ -132,6 +147,10 @@ async function main(): Promise<number> {
       BLOB_DIR: blobDirectory,
       METADATA_SERVER_DETECTION: 'none',
     };
+    if (values.only === 'engines') {
+      return await runEngineComparisonAlone(stackEnv, planned.documents, workDirectory, ocrConcurrency, startedAt);
+    }
+
     const languages = new Set(cases.flatMap((sampleCase) => sampleCase.languages));
     const baselines = await BaselineReaders.start(languages, ocrConcurrency, workDirectory);
     let pipeline: PipelinePhase;
@@ -142,6 +161,14 @@ async function main(): Promise<number> {
       tesseractJsPeakRssBytes = await baselines.close();
     }
     const skipped = baselines.notes();
+
+    console.log("Comparing the OCR engines on the pipeline's upright pages.");
+    const engineComparison = await compareEngines(
+      await comparisonDocuments(planned.documents, pipeline.runs, databaseUrl),
+      { tesseractJsPoolSize: ocrConcurrency },
+    );
+    console.log(`\n${renderEngineComparison(engineComparison)}`);
+    await writeEngineComparison(engineComparison, resultStem(startedAt));
 
     console.log(
       `Queue overhead: ${QUEUE_OVERHEAD_JOBS} no-op jobs, plain BullMQ against runFlow, ${QUEUE_OVERHEAD_REPETITIONS} times each.`,
@@ -436,10 +463,78 @@ function readPackageVersion(name: string): string {
   return (requireFromModels(`${name}/package.json`) as { version: string }).version;
 }
 
-async function writeResults(report: BenchReport, startedAt: Date): Promise<string[]> {
+/** Path of the results of a run without extension, creating its folder: bench-results/<time>. */
+function resultStem(startedAt: Date): string {
   const folder = path.join(repositoryRoot, 'bench-results');
-  await mkdir(folder, { recursive: true });
-  const stem = path.join(folder, startedAt.toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(folder, { recursive: true });
+
+  return path.join(folder, startedAt.toISOString().replace(/[:.]/g, '-'));
+}
+
+/**
+ * `--only engines`: ingests the documents with ground truth through the API and worker (no OCR
+ * run), then compares the OCR engines on their upright pages.
+ */
+async function runEngineComparisonAlone(
+  env: NodeJS.ProcessEnv,
+  documents: readonly PlannedDocument[],
+  imageDirectory: string,
+  ocrConcurrency: number,
+  startedAt: Date,
+): Promise<number> {
+  const stack = await startStack(repositoryRoot, env);
+  let prepared: Awaited<ReturnType<typeof ingestForComparison>>;
+  try {
+    console.log(`API and worker started (logs in ${path.relative(process.cwd(), stack.logDirectory)}).`);
+    prepared = await ingestForComparison(
+      new BenchApi(stack.baseUrl),
+      env.DATABASE_URL!,
+      documentsWithGroundTruth(documents),
+      imageDirectory,
+      DOCUMENT_TIMEOUT_MS,
+    );
+  } finally {
+    await stack.stop();
+  }
+
+  const comparison = await compareEngines(prepared.documents, { tesseractJsPoolSize: ocrConcurrency });
+  comparison.notes.push(...prepared.notes);
+  console.log(`\n${renderEngineComparison(comparison)}`);
+  const written = await writeEngineComparison(comparison, resultStem(startedAt));
+  console.log(`Results: ${written.map((file) => path.relative(process.cwd(), file)).join(', ')}`);
+
+  return 0;
+}
+
+/** The documents with ground truth that the pipeline read, with the page images it saved. */
+async function comparisonDocuments(
+  planned: readonly PlannedDocument[],
+  runs: readonly DocumentRun[],
+  databaseUrl: string,
+): Promise<ComparisonDocument[]> {
+  const documents: ComparisonDocument[] = [];
+  const withGroundTruth = new Set(documentsWithGroundTruth(planned));
+  for (const [runIndex, run] of runs.entries()) {
+    const document = planned[runIndex]!;
+    const images = run.pages.map((page) => ({ index: page.index, rotation: page.rotation, imageFile: page.imageFile }));
+    if (!withGroundTruth.has(document) || run.documentId === null || images.some((page) => page.imageFile === null)) {
+      continue;
+    }
+    const pages = await attachTextLayers(
+      databaseUrl,
+      run.documentId,
+      images.map((page) => ({ ...page, imageFile: page.imageFile! })),
+      run.languages,
+      runIndex,
+    );
+    documents.push({ ...document, pages });
+  }
+
+  return documents;
+}
+
+async function writeResults(report: BenchReport, startedAt: Date): Promise<string[]> {
+  const stem = resultStem(startedAt);
   await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(`${stem}.md`, `# Quire benchmark, ${report.machine.date}\n\n${renderMarkdown(report)}`);
 

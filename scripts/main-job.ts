@@ -1,18 +1,26 @@
-// The main job: starts the API and the worker, uploads documents, reads every
-// page with OCR and prints a summary per document.
+// The main job: starts the API and the worker, uploads documents, runs a
+// pipeline over every page and prints a summary per document.
 //
 //   node scripts/main-job.ts [FOLDER] [--languages eng,deu] [--password FILE=PASSWORD]
+//     [--pipeline ocr|ocr+llm|vlm] [--profile PROFILE.json|NAME] [--ocr-engine auto|tesseract.js|tesseract|paddleocr]
+//     [--force-ocr]
 //
 // Without FOLDER it builds a few sample PDFs itself. With FOLDER it uploads every
 // file of a supported type found under it and lists the files it skipped.
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import contracts, { type DocumentDetail, type DocumentSummary, type RunDetail } from '@quire/contracts';
+import contracts, {
+  type DocumentDetail,
+  type DocumentSummary,
+  type ModelProfileBody,
+  type RunDetail,
+} from '@quire/contracts';
 
-import { ApiError, type ApiClient } from './lib/api-client.ts';
+import { ApiError, type ApiClient, type RunOptions } from './lib/api-client.ts';
 import { checkServices } from './lib/check-services.ts';
 import { buildDemoDocuments } from './lib/demo-documents.ts';
 import { startStack } from './lib/stack.ts';
@@ -44,14 +52,22 @@ interface Outcome {
   words: number;
   meanConfidence: number | null;
   ocrSecondsPerPage: number | null;
+  modelSecondsPerPage: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  /** Model output per page (fields as JSON, or the reply), for model pipelines. */
+  outputs: string[];
   seconds: number;
   reason: string | null;
 }
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
-const USAGE = 'Usage: ./quire run [FOLDER] [--languages eng,deu] [--password FILE=PASSWORD]';
+const USAGE =
+  'Usage: ./quire run [FOLDER] [--languages eng,deu] [--password FILE=PASSWORD] [--pipeline ocr|ocr+llm|vlm] ' +
+  '[--profile PROFILE.json|NAME] [--ocr-engine auto|tesseract.js|tesseract|paddleocr] [--force-ocr]';
 
-const { folder, languages, passwords } = parseCommandLine();
+const { folder, languages, passwords, runOptions, profileFile } = parseCommandLine();
 
 const env = {
   ...process.env,
@@ -75,20 +91,37 @@ if (inputs.length === 0) {
     `No PDF, PNG, JPEG, TIFF or PNM/PBM file found under ${folder}; skipped ${skipped.length} other file(s).`,
   );
 }
-console.log(`Processing ${inputs.length} document(s) with OCR languages ${languages.join('+')}.`);
+console.log(
+  `Processing ${inputs.length} document(s) with pipeline ${runOptions.pipeline}` +
+    (runOptions.pipeline === 'vlm' ? '' : `, OCR languages ${languages.join('+')}`) +
+    (runOptions.profile ? `, profile ${runOptions.profile}` : '') +
+    '.',
+);
 
 const stack = await startStack(repositoryRoot, env);
 const startedAt = Date.now();
 try {
-  const outcomes = await Promise.all(inputs.map((input) => processDocument(stack.api, input)));
-  printSummary(outcomes, skipped, (Date.now() - startedAt) / 1000);
+  const profileProblem = profileFile ? await saveProfile(stack.api, profileFile) : null;
+  if (profileProblem) {
+    console.error(profileProblem);
+    process.exitCode = 1;
+  } else {
+    const outcomes = await Promise.all(inputs.map((input) => processDocument(stack.api, input)));
+    printSummary(outcomes, skipped, (Date.now() - startedAt) / 1000);
+  }
   console.log(`Logs: ${path.relative(process.cwd(), stack.logDirectory)}`);
 } finally {
   await stack.stop();
 }
 
 /** Parses the options; mistakes end the job with a message and the usage line, never a stack trace. */
-function parseCommandLine(): { folder: string | undefined; languages: string[]; passwords: Map<string, string> } {
+function parseCommandLine(): {
+  folder: string | undefined;
+  languages: string[];
+  passwords: Map<string, string>;
+  runOptions: Required<Pick<RunOptions, 'pipeline'>> & RunOptions;
+  profileFile: ModelProfileBody | undefined;
+} {
   let parsed;
   try {
     parsed = parseArgs({
@@ -96,6 +129,10 @@ function parseCommandLine(): { folder: string | undefined; languages: string[]; 
       options: {
         languages: { type: 'string', default: 'eng' },
         password: { type: 'string', multiple: true, default: [] },
+        pipeline: { type: 'string', default: 'ocr' },
+        profile: { type: 'string' },
+        'ocr-engine': { type: 'string', default: 'auto' },
+        'force-ocr': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -125,7 +162,82 @@ function parseCommandLine(): { folder: string | undefined; languages: string[]; 
     exitWithUsage(`Expected at most one folder, got ${parsed.positionals.length}.`);
   }
 
-  return { folder: parsed.positionals[0] && path.resolve(parsed.positionals[0]), languages, passwords };
+  const pipeline = contracts.PipelineName.safeParse(parsed.values.pipeline);
+  if (!pipeline.success) {
+    exitWithUsage(`Unknown pipeline "${parsed.values.pipeline}"; use ${contracts.PipelineName.options.join(', ')}.`);
+  }
+  const ocrEngine = contracts.OcrEngineChoice.safeParse(parsed.values['ocr-engine']);
+  if (!ocrEngine.success) {
+    exitWithUsage(
+      `Unknown OCR engine "${parsed.values['ocr-engine']}"; use ${contracts.OcrEngineChoice.options.join(', ')}.`,
+    );
+  }
+  const needsProfile = contracts.MODEL_PIPELINES.includes(pipeline.data);
+  if (needsProfile !== (parsed.values.profile !== undefined)) {
+    exitWithUsage(
+      needsProfile
+        ? `--pipeline ${pipeline.data} needs --profile, a profile JSON file or the name of a stored profile.`
+        : `--profile only applies to --pipeline ocr+llm or vlm.`,
+    );
+  }
+  const profileFile = parsed.values.profile?.endsWith('.json') ? readProfileFile(parsed.values.profile) : undefined;
+  if (profileFile) {
+    checkProviderConfigured(profileFile.provider);
+  }
+
+  return {
+    folder: parsed.positionals[0] && path.resolve(parsed.positionals[0]),
+    languages,
+    passwords,
+    runOptions: {
+      pipeline: pipeline.data,
+      languages,
+      ocrEngine: ocrEngine.data,
+      forceOcr: parsed.values['force-ocr'],
+      ...(needsProfile ? { profile: profileFile?.name ?? parsed.values.profile } : {}),
+    },
+    profileFile,
+  };
+}
+
+/** Reads and checks a profile JSON file before anything starts, so a typo costs no OCR time. */
+function readProfileFile(file: string): ModelProfileBody {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path.resolve(file), 'utf8'));
+  } catch (error) {
+    return exitWithUsage(`Cannot read profile ${file}: ${error instanceof Error ? error.message : error}`);
+  }
+  const profile = contracts.ModelProfileBody.safeParse(json);
+  if (!profile.success) {
+    const problems = profile.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    return exitWithUsage(`Profile ${file} is not valid: ${problems.join('; ')}`);
+  }
+
+  return profile.data;
+}
+
+/** Stores the profile from the file; returns why the API refused it, or null. */
+async function saveProfile(api: ApiClient, profile: ModelProfileBody): Promise<string | null> {
+  try {
+    await api.saveProfile(profile);
+    return null;
+  } catch (error) {
+    return `Profile "${profile.name}" was refused: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+function checkProviderConfigured(name: string): void {
+  let providers;
+  try {
+    providers = contracts.parseProviders(process.env);
+  } catch (error) {
+    return exitWithUsage(error instanceof Error ? error.message : String(error));
+  }
+  if (!providers.some((provider) => provider.name === name)) {
+    const variable = `PROVIDER_${name.toUpperCase().replaceAll('-', '_')}_TYPE`;
+    exitWithUsage(`The profile uses provider "${name}", which is not configured; set ${variable} and its variables (README, "Model providers").`);
+  }
 }
 
 function exitWithUsage(message: string): never {
@@ -172,6 +284,11 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
     words: 0,
     meanConfidence: null,
     ocrSecondsPerPage: null,
+    modelSecondsPerPage: null,
+    tokensIn: 0,
+    tokensOut: 0,
+    costUsd: 0,
+    outputs: [],
     seconds: (Date.now() - startedAt) / 1000,
     reason,
     ...extra,
@@ -196,18 +313,31 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
     return report(outcome('ingest failed', document.ingestError));
   }
 
-  const run = await waitForRun(api, await api.startRun(document.id, languages));
+  let run: RunDetail;
+  try {
+    run = await waitForRun(api, await api.startRun(document.id, runOptions));
+  } catch (error) {
+    const reason = error instanceof ApiError ? `run refused (HTTP ${error.status}): ${error.message}` : String(error);
+    return report(outcome('run refused', reason));
+  }
   const detail = await api.getDocument(document.id);
   let words = 0;
   let confidenceSum = 0;
+  const outputs: string[] = [];
   for (const page of detail.pages) {
-    const transcription = await api.latestTranscription(page.id);
-    for (const word of transcription?.words ?? []) {
+    const revisions = await api.transcriptions(page.id);
+    const ocrRevision = revisions.find((revision) => revision.runId === run.id && revision.words.length > 0);
+    for (const word of ocrRevision?.words ?? []) {
       words += 1;
       confidenceSum += word.confidence;
     }
+    const modelRevision = revisions.find((revision) => revision.runId === run.id && revision.engine?.includes('/'));
+    if (modelRevision) {
+      outputs.push(
+        `page ${page.index + 1}: ${modelRevision.fields ? JSON.stringify(modelRevision.fields) : modelRevision.text}`,
+      );
+    }
   }
-  const durations = run.steps.map((step) => step.durationMs).filter((value): value is number => value !== null);
   const stepErrors = run.steps.filter((step) => step.error).map((step) => `page ${step.pageIndex + 1}: ${step.error}`);
 
   return report(
@@ -215,10 +345,23 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
       pages: detail.pageCount ?? 0,
       words,
       meanConfidence: words > 0 ? confidenceSum / words : null,
-      ocrSecondsPerPage:
-        durations.length > 0 ? durations.reduce((sum, value) => sum + value, 0) / durations.length / 1000 : null,
+      ocrSecondsPerPage: meanSeconds(run, (kind) => kind === 'ocr'),
+      modelSecondsPerPage: meanSeconds(run, (kind) => kind !== 'ocr'),
+      tokensIn: run.tokensIn,
+      tokensOut: run.tokensOut,
+      costUsd: run.costUsd,
+      outputs,
     }),
   );
+}
+
+function meanSeconds(run: RunDetail, include: (kind: string) => boolean): number | null {
+  const durations = run.steps
+    .filter((step) => include(step.kind))
+    .map((step) => step.durationMs)
+    .filter((value): value is number => value !== null);
+
+  return durations.length > 0 ? durations.reduce((sum, value) => sum + value, 0) / durations.length / 1000 : null;
 }
 
 /** Prints one line as each document finishes, so a long job shows progress. */
@@ -256,6 +399,7 @@ async function waitForRun(api: ApiClient, started: RunDetail): Promise<RunDetail
 }
 
 function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): void {
+  const withModel = runOptions.pipeline !== 'ocr';
   const rows = outcomes.map((outcome) => [
     outcome.name,
     outcome.state,
@@ -263,9 +407,25 @@ function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): 
     String(outcome.words),
     outcome.meanConfidence === null ? '-' : outcome.meanConfidence.toFixed(1),
     outcome.ocrSecondsPerPage === null ? '-' : outcome.ocrSecondsPerPage.toFixed(2),
+    ...(withModel
+      ? [
+          outcome.modelSecondsPerPage === null ? '-' : outcome.modelSecondsPerPage.toFixed(2),
+          `${outcome.tokensIn}/${outcome.tokensOut}`,
+          outcome.costUsd.toFixed(4),
+        ]
+      : []),
     outcome.seconds.toFixed(1),
   ]);
-  const header = ['document', 'outcome', 'pages', 'words', 'mean conf', 'ocr s/page', 'wall s'];
+  const header = [
+    'document',
+    'outcome',
+    'pages',
+    'words',
+    'mean conf',
+    'ocr s/page',
+    ...(withModel ? ['model s/page', 'tokens in/out', 'cost USD'] : []),
+    'wall s',
+  ];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
 
@@ -276,8 +436,19 @@ function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): 
   console.log(
     'ocr s/page: mean time of one page in the OCR engine; wall s: upload to run finished, queue waits included.',
   );
+  if (withModel) {
+    console.log('cost USD: estimated from the profile prices; 0 when the profile has none.');
+  }
   console.log('');
 
+  const outputs = outcomes.filter((outcome) => outcome.outputs.length > 0);
+  if (outputs.length > 0) {
+    console.log('Model output:');
+    for (const outcome of outputs) {
+      outcome.outputs.forEach((line) => console.log(`  ${outcome.name} ${truncate(line, 300)}`));
+    }
+    console.log('');
+  }
   const failures = outcomes.filter((outcome) => outcome.reason);
   if (failures.length > 0) {
     console.log('Failures:');
@@ -288,4 +459,9 @@ function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): 
   }
   const pages = outcomes.reduce((sum, outcome) => sum + outcome.pages, 0);
   console.log(`Done: ${outcomes.length} document(s), ${pages} page(s) in ${seconds.toFixed(1)} s.`);
+}
+
+function truncate(text: string, length: number): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > length ? `${line.slice(0, length - 1)}…` : line;
 }

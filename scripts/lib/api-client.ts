@@ -1,5 +1,21 @@
 /** A small client for the parts of the Quire HTTP API the main job and the benchmark use. */
-import type { DocumentDetail, DocumentSummary, RunDetail, TranscriptionView } from '@quire/contracts';
+import type {
+  DocumentDetail,
+  DocumentSummary,
+  ModelProfileBody,
+  ModelProfileView,
+  RunDetail,
+  TranscriptionView,
+} from '@quire/contracts';
+
+/** Options of a new run, as `POST /api/documents/:id/runs` takes them; omitted ones take the API's defaults. */
+export interface RunOptions {
+  pipeline?: 'ocr' | 'ocr+llm' | 'vlm';
+  languages?: readonly string[];
+  ocrEngine?: string;
+  forceOcr?: boolean;
+  profile?: string;
+}
 
 export class ApiError extends Error {
   readonly status: number;
@@ -31,8 +47,21 @@ export class ApiClient {
     return this.request('GET', `/api/documents/${id}`);
   }
 
-  startRun(documentId: string, languages: readonly string[]): Promise<RunDetail> {
-    return this.request('POST', `/api/documents/${documentId}/runs`, { pipeline: 'ocr', languages });
+  startRun(documentId: string, options: RunOptions): Promise<RunDetail> {
+    return this.request('POST', `/api/documents/${documentId}/runs`, { pipeline: 'ocr', ...options });
+  }
+
+  /** Creates the profile, or replaces the one of the same name. */
+  async saveProfile(profile: ModelProfileBody): Promise<ModelProfileView> {
+    const { name, ...rest } = profile;
+    try {
+      return await this.request<ModelProfileView>('PUT', `/api/model-profiles/${encodeURIComponent(name)}`, rest);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        return this.request<ModelProfileView>('POST', '/api/model-profiles', profile);
+      }
+      throw error;
+    }
   }
 
   getRun(id: string): Promise<RunDetail> {
@@ -40,8 +69,13 @@ export class ApiClient {
   }
 
   async latestTranscription(pageId: string): Promise<TranscriptionView | undefined> {
+    return (await this.transcriptions(pageId))[0];
+  }
+
+  /** Every revision of a page, newest first. */
+  async transcriptions(pageId: string): Promise<TranscriptionView[]> {
     const list = await this.request<{ items: TranscriptionView[] }>('GET', `/api/pages/${pageId}/transcriptions`);
-    return list.items[0];
+    return list.items;
   }
 
   /** Downloads the upright page image (PNG) that the OCR step read. */

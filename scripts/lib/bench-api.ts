@@ -27,8 +27,17 @@ export class BenchApi {
     return this.client.getDocument(id);
   }
 
+  /**
+   * Starts an OCR run with tesseract.js and no text-layer shortcut, so every
+   * page's OCR step compares with tesseract.js alone.
+   */
   async startRun(documentId: string, languages: readonly string[]): Promise<BenchRun> {
-    const started = await this.client.startRun(documentId, languages);
+    const started = await this.client.startRun(documentId, {
+      pipeline: 'ocr',
+      languages,
+      ocrEngine: 'tesseract.js',
+      forceOcr: true,
+    });
 
     return this.client.getRun(started.id);
   }

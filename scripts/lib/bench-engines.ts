@@ -1,5 +1,7 @@
 // Baselines that read the pipeline's upright page images without the pipeline: tesseract.js through
 // TesseractJsEngine in a child process, and the native `tesseract` command when it is installed.
+// The TSV of the native command is parsed by `parseTesseractTsv` of @quire/models, which
+// NativeTesseractEngine uses too.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, createReadStream, createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -9,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 
-import { resolveLanguageDataFolder, type OcrWord } from '@quire/models';
+import { parseTesseractTsv, resolveLanguageDataFolder, type OcrWord } from '@quire/models';
 
 const execFileAsync = promisify(execFile);
 
@@ -244,47 +246,4 @@ export async function readWithNativeTesseract(
       error: error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error),
     };
   }
-}
-
-/**
- * Turns Tesseract's TSV output into words with boxes and the page text: the words of a line joined
- * by spaces, lines by newlines and paragraphs by an empty line, as its plain-text output does.
- */
-export function parseTesseractTsv(tsv: string): { text: string; words: OcrWord[] } {
-  const words: OcrWord[] = [];
-  const lines: string[][] = [];
-  let lineKey = '';
-  let paragraphKey = '';
-  for (const row of tsv.split('\n').slice(1)) {
-    const fields = row.split('\t');
-    if (fields.length < 12 || fields[0] !== '5') {
-      continue;
-    }
-    const [, , block, paragraph, line, , left, top, width, height, confidence] = fields;
-    const text = fields.slice(11).join('\t').trim();
-    if (text === '') {
-      continue;
-    }
-
-    const x0 = Number(left);
-    const y0 = Number(top);
-    words.push({
-      text,
-      confidence: Number(confidence),
-      bbox: { x0, y0, x1: x0 + Number(width), y1: y0 + Number(height) },
-    });
-    const nextParagraph = `${block}.${paragraph}`;
-    const nextLine = `${nextParagraph}.${line}`;
-    if (nextLine !== lineKey) {
-      if (paragraphKey !== '' && nextParagraph !== paragraphKey) {
-        lines.push([]);
-      }
-      lines.push([]);
-      lineKey = nextLine;
-      paragraphKey = nextParagraph;
-    }
-    lines.at(-1)?.push(text);
-  }
-
-  return { text: lines.map((line) => line.join(' ')).join('\n'), words };
 }

@@ -48,3 +48,18 @@ export async function uploadSample<T = any>(
 ): Promise<JsonResponse<T>> {
   return uploadBytes<T>(baseUrl, path.basename(relativePath), await readFile(samplePath(relativePath)), fields);
 }
+
+/** Sends any JSON request; the body of a 204 reply is null. */
+export async function requestJson<T = any>(
+  baseUrl: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<JsonResponse<T>> {
+  const response = await fetch(`${baseUrl}${route}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+}

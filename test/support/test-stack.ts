@@ -1,5 +1,5 @@
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { QueueName, redisConnectionOptions } from '@quire/contracts';
+import { QueueName, modelQueueName, parseProviders, redisConnectionOptions } from '@quire/contracts';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -17,7 +17,7 @@ export interface TestStack {
   blobDirectory: string;
   api: INestApplication;
   worker: INestApplicationContext;
-  queue(name: QueueName): Queue;
+  queue(name: QueueName | string): Queue;
   close(): Promise<void>;
 }
 
@@ -44,7 +44,8 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
   const api = await createApiApp(loadApiConfig(env));
   await api.listen(0, '127.0.0.1');
   const worker = await createWorkerApp(loadWorkerConfig(env));
-  const queues = new Map<QueueName, Queue>();
+  const queues = new Map<string, Queue>();
+  const queueNames = [...Object.values(QueueName), ...parseProviders(env).map((provider) => modelQueueName(provider.name))];
   const connection = redisConnectionOptions(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
   return {
@@ -68,14 +69,18 @@ export async function startTestStack(overrides: Record<string, string> = {}): Pr
         await queue.obliterate({ force: true });
         await queue.close();
       }
-      await obliterateAll(queuePrefix, connection);
+      await obliterateAll(queuePrefix, queueNames, connection);
     },
   };
 }
 
 /** Removes every queue this stack's prefix created in Redis, so test runs leave nothing behind. */
-async function obliterateAll(prefix: string, connection: ReturnType<typeof redisConnectionOptions>): Promise<void> {
-  for (const name of Object.values(QueueName)) {
+async function obliterateAll(
+  prefix: string,
+  names: readonly string[],
+  connection: ReturnType<typeof redisConnectionOptions>,
+): Promise<void> {
+  for (const name of names) {
     const queue = new Queue(name, { prefix, connection });
     await queue.obliterate({ force: true });
     await queue.close();

@@ -8,6 +8,7 @@ import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { PagesModule } from './pages/pages.module';
+import { ModelProfilesModule } from './profiles/model-profiles.module';
 import { RunsModule } from './runs/runs.module';
 
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
         InfrastructureModule.forRoot(config),
         DocumentsModule,
         RunsModule,
+        ModelProfilesModule,
         PagesModule,
         HealthModule,
       ],

@@ -1,6 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
 import { redisConnectionOptions } from '@quire/contracts';
-import { TesseractJsEngine, TesseractOrientationDetector, type OcrEngine } from '@quire/models';
+import { TesseractOrientationDetector } from '@quire/models';
 import { FileSystemBlobStore, resolveBlobRoot } from '@quire/storage';
 import { Redis } from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
@@ -8,23 +8,25 @@ import { LoggerModule } from 'nestjs-pino';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-config';
 import { IngestDocumentHandler } from './ingest/ingest-document.handler';
 import { PrismaService } from './infrastructure/prisma.service';
-import { BLOB_STORE, OCR_ENGINE, ORIENTATION_DETECTOR, REDIS } from './infrastructure/tokens';
+import { BLOB_STORE, ORIENTATION_DETECTOR, REDIS } from './infrastructure/tokens';
+import { ModelPageHandler } from './models/model-page.handler';
+import { ModelProvidersService } from './models/model-providers.service';
+import { OcrEnginesService } from './ocr/ocr-engines.service';
 import { OcrPageHandler } from './ocr/ocr-page.handler';
 import { JOB_HANDLERS } from './queues/job-handler';
 import { QueueWorkersService } from './queues/queue-workers.service';
 import { ReconcilerService } from './reconcile/reconciler.service';
 import { FinishRunHandler } from './runs/finish-run.handler';
 
-/** Closes the engines and the Redis client this module created. */
+/** Closes the orientation detector and the Redis client this module created. */
 class WorkerResources implements OnModuleDestroy {
   constructor(
-    @Inject(OCR_ENGINE) private readonly engine: OcrEngine,
     @Inject(ORIENTATION_DETECTOR) private readonly orientation: TesseractOrientationDetector,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.engine.close(), this.orientation.close()]);
+    await this.orientation.close();
     this.redis.disconnect();
   }
 }
@@ -46,7 +48,8 @@ export class WorkerModule {
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: BLOB_STORE, useValue: new FileSystemBlobStore(resolveBlobRoot(config.BLOB_DIR)) },
-        { provide: OCR_ENGINE, useFactory: () => new TesseractJsEngine({ concurrency: config.OCR_CONCURRENCY }) },
+        OcrEnginesService,
+        ModelProvidersService,
         { provide: ORIENTATION_DETECTOR, useFactory: () => new TesseractOrientationDetector() },
         {
           provide: REDIS,
@@ -55,10 +58,11 @@ export class WorkerModule {
         PrismaService,
         IngestDocumentHandler,
         OcrPageHandler,
+        ModelPageHandler,
         FinishRunHandler,
         {
           provide: JOB_HANDLERS,
-          inject: [IngestDocumentHandler, OcrPageHandler, FinishRunHandler],
+          inject: [IngestDocumentHandler, OcrPageHandler, ModelPageHandler, FinishRunHandler],
           useFactory: (...handlers: unknown[]) => handlers,
         },
         QueueWorkersService,

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 
-import { OCR_LANGUAGES, OcrLanguage, PipelineName } from './pipelines';
+import {
+  MODEL_PIPELINES,
+  ModelParametersSchema,
+  OCR_LANGUAGES,
+  OcrEngineChoice,
+  OcrLanguage,
+  PipelineName,
+} from './pipelines';
+import { PROVIDER_NAME_PATTERN, ProviderType } from './providers';
 
 /** Shapes of the HTTP API. The OpenAPI document at /api/docs is generated from these schemas. */
 
@@ -106,15 +114,41 @@ export const ListDocumentsQuery = z.object({
 });
 export type ListDocumentsQuery = z.infer<typeof ListDocumentsQuery>;
 
-export const CreateRunBody = z.object({
-  pipeline: PipelineName,
-  languages: z
-    .array(OcrLanguage)
-    .min(1)
-    .max(OCR_LANGUAGES.length)
-    .default(['eng'])
-    .describe(`Tesseract language codes; installed: ${OCR_LANGUAGES.join(', ')}`),
-});
+export const CreateRunBody = z
+  .object({
+    pipeline: PipelineName.describe('ocr: OCR only; ocr+llm: OCR, then a text model; vlm: one vision model reads the image'),
+    languages: z
+      .array(OcrLanguage)
+      .min(1)
+      .max(OCR_LANGUAGES.length)
+      .default(['eng'])
+      .describe(`OCR language codes; installed: ${OCR_LANGUAGES.join(', ')}`),
+    ocrEngine: OcrEngineChoice.default('auto').describe(
+      'OCR engine for ocr and ocr+llm; auto picks the worker default (native Tesseract where installed, else tesseract.js)',
+    ),
+    forceOcr: z
+      .boolean()
+      .default(false)
+      .describe('Run OCR even on PDF pages whose own text layer is usable'),
+    profile: z.string().min(1).optional().describe('Name of the model profile; required by ocr+llm and vlm'),
+  })
+  .superRefine((body, context) => {
+    const needsProfile = MODEL_PIPELINES.includes(body.pipeline);
+    if (needsProfile && body.profile === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['profile'],
+        message: `pipeline ${body.pipeline} needs a model profile`,
+      });
+    }
+    if (!needsProfile && body.profile !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['profile'],
+        message: `pipeline ${body.pipeline} uses no model profile`,
+      });
+    }
+  });
 export type CreateRunBody = z.infer<typeof CreateRunBody>;
 
 export const PageImageQuery = z.object({
@@ -134,12 +168,19 @@ export const StepDetail = z.object({
   attempts: z.number().int(),
   error: z.string().nullable(),
   durationMs: z.number().int().nullable(),
+  tokensIn: z.number().int(),
+  tokensOut: z.number().int(),
+  costUsd: z.number().describe('Estimated from the profile prices; 0 without prices'),
+  rawOutput: z.string().nullable().describe('Model reply that failed validation, kept for review'),
   startedAt: isoDate.nullable(),
   finishedAt: isoDate.nullable(),
 });
 export type StepDetail = z.infer<typeof StepDetail>;
 
 export const RunDetail = RunSummary.extend({
+  tokensIn: z.number().int().describe('Model tokens sent, summed over the run'),
+  tokensOut: z.number().int().describe('Model tokens received, summed over the run'),
+  costUsd: z.number().describe('Estimated model cost in US dollars, summed over the run'),
   config: z.record(z.string(), z.unknown()).describe('Model configuration frozen when the run was created'),
   steps: z.array(StepDetail),
 });
@@ -154,6 +195,7 @@ export const TranscriptionView = z.object({
   parentId: z.uuid().nullable(),
   text: z.string(),
   words: z.array(Word),
+  fields: z.unknown().nullable().describe('Structured fields, when the model profile has an output schema'),
   meanConfidence: z.number().nullable(),
   engine: z.string().nullable(),
   languages: z.array(z.string()),
@@ -163,6 +205,58 @@ export type TranscriptionView = z.infer<typeof TranscriptionView>;
 
 export const TranscriptionList = z.object({ items: z.array(TranscriptionView) });
 export type TranscriptionList = z.infer<typeof TranscriptionList>;
+
+const profileName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit');
+
+const price = z.number().nonnegative().max(1_000_000).nullable().default(null);
+
+export const ModelProfileBody = z.object({
+  name: profileName,
+  provider: z
+    .string()
+    .regex(PROVIDER_NAME_PATTERN)
+    .describe('A provider configured in the environment with PROVIDER_<NAME>_TYPE'),
+  model: z.string().min(1).max(200).describe('Model id as the provider names it'),
+  prompt: z.string().min(1).max(20_000).describe('Instructions; page text and images are sent apart from them, as data'),
+  outputSchema: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .default(null)
+    .describe('JSON Schema the reply must match; null for free text'),
+  parameters: ModelParametersSchema.default({}),
+  priceInPerMillionUsd: price.describe('Price of a million input tokens, for cost estimates'),
+  priceOutPerMillionUsd: price.describe('Price of a million output tokens, for cost estimates'),
+});
+export type ModelProfileBody = z.infer<typeof ModelProfileBody>;
+
+export const UpdateModelProfileBody = ModelProfileBody.omit({ name: true });
+export type UpdateModelProfileBody = z.infer<typeof UpdateModelProfileBody>;
+
+export const ModelProfileView = ModelProfileBody.extend({
+  id: z.uuid(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type ModelProfileView = z.infer<typeof ModelProfileView>;
+
+export const ModelProfileList = z.object({ items: z.array(ModelProfileView) });
+export type ModelProfileList = z.infer<typeof ModelProfileList>;
+
+export const ProviderView = z.object({
+  name: z.string(),
+  type: ProviderType,
+  baseUrl: z.string().nullable(),
+  maxConcurrency: z.number().int(),
+  requestsPerMinute: z.number().int(),
+  timeoutMs: z.number().int(),
+  maxRetries: z.number().int(),
+});
+export type ProviderView = z.infer<typeof ProviderView>;
+
+export const ProviderList = z.object({ items: z.array(ProviderView) });
+export type ProviderList = z.infer<typeof ProviderList>;
 
 export const HealthCheck = z.object({
   status: z.enum(['ok', 'unavailable']),

@@ -1,8 +1,11 @@
+import type { RunConfig, StepKind } from './pipelines';
+import { modelQueueName } from './providers';
 import {
   FinishRunPayload,
   IngestDocumentPayload,
   JobName,
   JobRetryPolicy,
+  ModelPagePayload,
   OcrPagePayload,
   QueueName,
   jobIdFor,
@@ -18,6 +21,7 @@ const KEEP_FAILED_JOBS = { count: 1_000 };
 export interface RunStepRef {
   stepId: string;
   pageId: string;
+  kind: StepKind;
 }
 
 export function ingestJob(documentId: string, ingestAttempt: number, passwordSecretId?: string) {
@@ -33,12 +37,65 @@ export function ingestJob(documentId: string, ingestAttempt: number, passwordSec
   };
 }
 
+/** BullMQ job id of a step's page job. */
+export function stepJobId(step: Pick<RunStepRef, 'stepId' | 'kind'>): string {
+  return jobIdFor(step.kind === 'ocr' ? JobName.ocrPage : JobName.modelPage, step.stepId);
+}
+
+/** Queue that carries a step's page job. */
+export function stepQueueName(step: Pick<RunStepRef, 'kind'>, config: RunConfig): string {
+  return step.kind === 'ocr' || config.pipeline === 'ocr' ? QueueName.ocr : modelQueueName(config.model.provider);
+}
+
+interface FlowJob {
+  name: string;
+  queueName: string;
+  data: unknown;
+  opts: Record<string, unknown>;
+  children?: FlowJob[];
+}
+
+function pageJob(runId: string, step: RunStepRef, config: RunConfig, children: FlowJob[]): FlowJob {
+  const isOcr = step.kind === 'ocr';
+  const name = isOcr ? JobName.ocrPage : JobName.modelPage;
+  const payload = isOcr ? OcrPagePayload : ModelPagePayload;
+
+  return {
+    name,
+    queueName: stepQueueName(step, config),
+    data: payload.parse({ runId, stepId: step.stepId, pageId: step.pageId }),
+    opts: {
+      ...JobRetryPolicy[name],
+      jobId: stepJobId(step),
+      // A failed step is recorded in PostgreSQL and the job above it still runs.
+      ignoreDependencyOnFailure: true,
+      removeOnComplete: true,
+      removeOnFail: KEEP_FAILED_JOBS,
+    },
+    ...(children.length > 0 ? { children } : {}),
+  };
+}
+
 /**
- * Builds a run as a flow: a `finish-run` parent and one `ocr-page` child per step.
- * Children carry `ignoreDependencyOnFailure`, so a failed page is recorded and
- * the parent still runs once every page is done.
+ * Builds a run as a flow with a `finish-run` parent. Each page contributes one
+ * chain: `ocr-page` alone, `model-page` alone (vlm), or `model-page` waiting for
+ * its page's `ocr-page` (ocr+llm). `steps` holds only unfinished steps, so the
+ * reconciler can rebuild the rest of a run whose jobs Redis lost.
  */
-export function runFlow(runId: string, steps: readonly RunStepRef[]) {
+export function runFlow(runId: string, config: RunConfig, steps: readonly RunStepRef[]): FlowJob {
+  const byPage = new Map<string, RunStepRef[]>();
+  for (const step of steps) {
+    byPage.set(step.pageId, [...(byPage.get(step.pageId) ?? []), step]);
+  }
+
+  const children: FlowJob[] = [];
+  for (const pageSteps of byPage.values()) {
+    const ocrStep = pageSteps.find((step) => step.kind === 'ocr');
+    const modelStep = pageSteps.find((step) => step.kind !== 'ocr');
+    const ocrJobs = ocrStep ? [pageJob(runId, ocrStep, config, [])] : [];
+    children.push(...(modelStep ? [pageJob(runId, modelStep, config, ocrJobs)] : ocrJobs));
+  }
+
   return {
     name: JobName.finishRun,
     queueName: QueueName.runs,
@@ -49,17 +106,23 @@ export function runFlow(runId: string, steps: readonly RunStepRef[]) {
       removeOnComplete: true,
       removeOnFail: KEEP_FAILED_JOBS,
     },
-    children: steps.map((step) => ({
-      name: JobName.ocrPage,
-      queueName: QueueName.ocr,
-      data: OcrPagePayload.parse({ runId, stepId: step.stepId, pageId: step.pageId }),
-      opts: {
-        ...JobRetryPolicy[JobName.ocrPage],
-        jobId: jobIdFor(JobName.ocrPage, step.stepId),
-        ignoreDependencyOnFailure: true,
-        removeOnComplete: true,
-        removeOnFail: KEEP_FAILED_JOBS,
-      },
-    })),
+    children,
   };
+}
+
+/** Step kinds a pipeline creates for each page, in the order they run. */
+export function pipelineStepKinds(pipeline: RunConfig['pipeline']): StepKind[] {
+  switch (pipeline) {
+    case 'ocr':
+      return ['ocr'];
+    case 'ocr+llm':
+      return ['ocr', 'llm'];
+    case 'vlm':
+      return ['vlm'];
+  }
+}
+
+/** The step kind whose result is a page's outcome in a run: the last one of its pipeline. */
+export function finalStepKind(pipeline: string): StepKind {
+  return pipeline === 'ocr+llm' ? 'llm' : pipeline === 'vlm' ? 'vlm' : 'ocr';
 }

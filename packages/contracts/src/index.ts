@@ -4,3 +4,4 @@ export * from './pipelines';
 export * from './queues';
 export * from './env';
 export * from './flows';
+export * from './providers';

@@ -14,6 +14,8 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 export const JobName = {
   ingestDocument: 'ingest-document',
   ocrPage: 'ocr-page',
+  /** A text or vision model step; it runs on the queue of the profile's provider (see `modelQueueName`). */
+  modelPage: 'model-page',
   finishRun: 'finish-run',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
@@ -33,6 +35,9 @@ export const OcrPagePayload = z.object({
 });
 export type OcrPagePayload = z.infer<typeof OcrPagePayload>;
 
+export const ModelPagePayload = OcrPagePayload;
+export type ModelPagePayload = OcrPagePayload;
+
 export const FinishRunPayload = z.object({
   runId: z.uuid(),
 });
@@ -41,6 +46,7 @@ export type FinishRunPayload = z.infer<typeof FinishRunPayload>;
 export interface JobPayloads {
   [JobName.ingestDocument]: IngestDocumentPayload;
   [JobName.ocrPage]: OcrPagePayload;
+  [JobName.modelPage]: ModelPagePayload;
   [JobName.finishRun]: FinishRunPayload;
 }
 
@@ -48,6 +54,8 @@ export interface JobPayloads {
 export const JobRetryPolicy = {
   [JobName.ingestDocument]: { attempts: 3, backoff: { type: 'exponential', delay: 2_000 } },
   [JobName.ocrPage]: { attempts: 3, backoff: { type: 'exponential', delay: 1_000 } },
+  // Each attempt already retries rate limits and server errors inside the provider call.
+  [JobName.modelPage]: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 } },
   [JobName.finishRun]: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
 } as const;
 

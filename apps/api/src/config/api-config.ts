@@ -1,4 +1,4 @@
-import { parseEnv, sharedEnvShape } from '@quire/contracts';
+import { parseEnv, parseProviders, sharedEnvShape, type ProviderConfig } from '@quire/contracts';
 import { z } from 'zod';
 
 export const ApiConfigSchema = z.object({
@@ -13,10 +13,11 @@ export const ApiConfigSchema = z.object({
     .default(200 * 1024 * 1024)
     .describe('Largest accepted upload in bytes'),
 });
-export type ApiConfig = z.infer<typeof ApiConfigSchema>;
+/** Settings plus the model providers named by `PROVIDER_<NAME>_*` variables. */
+export type ApiConfig = z.infer<typeof ApiConfigSchema> & { providers: ProviderConfig[] };
 
 export const API_CONFIG = Symbol('API_CONFIG');
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return parseEnv(ApiConfigSchema, env);
+  return { ...parseEnv(ApiConfigSchema, env), providers: parseProviders(env) };
 }

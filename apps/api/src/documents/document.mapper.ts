@@ -1,4 +1,11 @@
-import type { DocumentDetail, DocumentSummary, PageSummary, RunProgress, RunSummary } from '@quire/contracts';
+import {
+  finalStepKind,
+  type DocumentDetail,
+  type DocumentSummary,
+  type PageSummary,
+  type RunProgress,
+  type RunSummary,
+} from '@quire/contracts';
 import type { Document, Page, PipelineRun, StepState } from '@quire/db';
 
 /** Pure mappings from database rows to API shapes. */
@@ -58,7 +65,7 @@ export function toRunSummary(run: PipelineRun, stepStates: readonly StepState[])
 }
 
 export function toDocumentDetail(
-  document: Document & { pages: Page[]; runs: (PipelineRun & { steps: { state: StepState }[] })[] },
+  document: Document & { pages: Page[]; runs: (PipelineRun & { steps: { state: StepState; kind: string }[] })[] },
 ): DocumentDetail {
   return {
     ...toDocumentSummary(document),
@@ -66,7 +73,7 @@ export function toDocumentDetail(
     runs: document.runs.map((run) =>
       toRunSummary(
         run,
-        run.steps.map((step) => step.state),
+        run.steps.filter((step) => step.kind === finalStepKind(run.pipeline)).map((step) => step.state),
       ),
     ),
   };

@@ -125,7 +125,7 @@ export class DocumentsService {
       where: { id },
       include: {
         pages: { orderBy: { index: 'asc' } },
-        runs: { orderBy: { createdAt: 'desc' }, include: { steps: { select: { state: true } } } },
+        runs: { orderBy: { createdAt: 'desc' }, include: { steps: { select: { state: true, kind: true } } } },
       },
     });
     if (!document) {

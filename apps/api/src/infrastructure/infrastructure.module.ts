@@ -8,6 +8,11 @@ import { API_CONFIG, type ApiConfig } from '../config/api-config';
 import { BLOB_STORE, REDIS } from './tokens';
 import { PrismaService } from './prisma.service';
 
+/** Redis options for the API: fail fast while Redis is down, so requests get a 503 instead of hanging. */
+export function apiRedisConnection(config: ApiConfig) {
+  return { ...redisConnectionOptions(config.REDIS_URL), enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+}
+
 /** Configuration, PostgreSQL, Redis queues and blob storage for every API module. */
 @Global()
 @Module({})
@@ -15,12 +20,7 @@ export class InfrastructureModule implements OnModuleDestroy {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   static forRoot(config: ApiConfig): DynamicModule {
-    // Fail fast while Redis is down, so requests get a 503 instead of hanging.
-    const connection = {
-      ...redisConnectionOptions(config.REDIS_URL),
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-    };
+    const connection = apiRedisConnection(config);
 
     return {
       module: InfrastructureModule,

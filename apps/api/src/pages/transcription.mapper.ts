@@ -15,6 +15,7 @@ export function toTranscriptionView(revision: Transcription & { step: { runId: s
     text: revision.text,
     words: Words.parse(revision.words),
     meanConfidence: revision.meanConfidence,
+    fields: revision.fields ?? null,
     engine: revision.engine,
     languages: revision.languages,
     createdAt: revision.createdAt.toISOString(),

@@ -1,8 +1,20 @@
 import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { OcrRunConfig, StepKind, type CreateRunBody, type RunDetail } from '@quire/contracts';
+import {
+  PipelineName,
+  RunConfig,
+  finalStepKind,
+  pipelineStepKinds,
+  type CreateRunBody,
+  type ModelStepConfig,
+  type RunDetail,
+  type StepKind,
+} from '@quire/contracts';
+import type { Prisma } from '@quire/db';
 
 import { toRunSummary } from '../documents/document.mapper';
 import { PrismaService } from '../infrastructure/prisma.service';
+import { toModelProfileView } from '../profiles/model-profile.mapper';
+import { ModelProfilesService } from '../profiles/model-profiles.service';
 import { RunFlowService } from './run-flow.service';
 
 const FINISHED_STATES = new Set(['succeeded', 'failed', 'cancelled']);
@@ -14,6 +26,7 @@ export class RunsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly flows: RunFlowService,
+    private readonly profiles: ModelProfilesService,
   ) {}
 
   async create(documentId: string, body: CreateRunBody): Promise<RunDetail> {
@@ -32,14 +45,15 @@ export class RunsService {
       throw new ConflictException(`Document ${documentId} cannot be run because ${reason}.`);
     }
 
-    const config = OcrRunConfig.parse({ pipeline: body.pipeline, engine: 'tesseract.js', languages: body.languages });
+    const config = await this.freezeConfig(body);
+    const kinds = pipelineStepKinds(config.pipeline);
     const run = await this.prisma.client.pipelineRun.create({
       data: {
         documentId,
         pipeline: body.pipeline,
-        config,
+        config: config as Prisma.InputJsonObject,
         pagesTotal: document.pages.length,
-        steps: { create: document.pages.map((page) => ({ pageId: page.id, kind: StepKind.ocr })) },
+        steps: { create: document.pages.flatMap((page) => kinds.map((kind) => ({ pageId: page.id, kind }))) },
       },
       include: { steps: true },
     });
@@ -47,7 +61,8 @@ export class RunsService {
     try {
       await this.flows.enqueue(
         run.id,
-        run.steps.map((step) => ({ stepId: step.id, pageId: step.pageId })),
+        config,
+        run.steps.map((step) => ({ stepId: step.id, pageId: step.pageId, kind: step.kind as StepKind })),
       );
     } catch (error) {
       this.logger.error({ runId: run.id, err: error }, 'Could not enqueue run.');
@@ -78,22 +93,21 @@ export class RunsService {
     }
 
     const now = new Date();
+    // Steps before the run: the worker locks a step, then its run, so taking them in
+    // the same order lets the two transactions wait for each other instead of deadlocking.
     const cancelledStepIds = await this.prisma.client.$transaction(async (transaction) => {
+      const cancelled = await transaction.pipelineStep.updateManyAndReturn({
+        where: { runId, state: 'queued' },
+        data: { state: 'cancelled', error: 'Run was cancelled.', finishedAt: now },
+        select: { id: true, kind: true },
+      });
       await transaction.pipelineRun.update({
         where: { id: runId },
         data: { state: 'cancelled', cancelledAt: now, finishedAt: now },
       });
-      const queued = await transaction.pipelineStep.findMany({
-        where: { runId, state: 'queued' },
-        select: { id: true },
-      });
-      await transaction.pipelineStep.updateMany({
-        where: { runId, state: 'queued' },
-        data: { state: 'cancelled', error: 'Run was cancelled.', finishedAt: now },
-      });
-      return queued.map((step) => step.id);
+      return cancelled.map((step) => ({ stepId: step.id, kind: step.kind as StepKind }));
     });
-    const removed = await this.flows.removeQueuedPages(runId, cancelledStepIds);
+    const removed = await this.flows.removeQueuedPages(runId, RunConfig.parse(run.config), cancelledStepIds);
     this.logger.log({ runId, cancelledSteps: cancelledStepIds.length, removedJobs: removed }, 'Run cancelled.');
 
     return this.get(runId);
@@ -108,12 +122,22 @@ export class RunsService {
       throw new NotFoundException(`Run ${runId} was not found.`);
     }
 
-    const steps = [...run.steps].sort((left, right) => left.page.index - right.page.index);
+    const kinds = pipelineStepKinds(PipelineName.parse(run.pipeline));
+    const steps = [...run.steps].sort(
+      (left, right) =>
+        left.page.index - right.page.index ||
+        kinds.indexOf(left.kind as StepKind) - kinds.indexOf(right.kind as StepKind),
+    );
+    const finalKind = finalStepKind(run.pipeline);
+
     return {
       ...toRunSummary(
         run,
-        steps.map((step) => step.state),
+        steps.filter((step) => step.kind === finalKind).map((step) => step.state),
       ),
+      tokensIn: run.tokensIn,
+      tokensOut: run.tokensOut,
+      costUsd: Number(run.costUsd.toString()),
       config: run.config as Record<string, unknown>,
       steps: steps.map((step) => ({
         id: step.id,
@@ -124,9 +148,39 @@ export class RunsService {
         attempts: step.attempts,
         error: step.error,
         durationMs: step.durationMs,
+        tokensIn: step.tokensIn,
+        tokensOut: step.tokensOut,
+        costUsd: Number(step.costUsd.toString()),
+        rawOutput: step.rawOutput,
         startedAt: step.startedAt?.toISOString() ?? null,
         finishedAt: step.finishedAt?.toISOString() ?? null,
       })),
     };
+  }
+
+  /** Copies everything the workers need into the run, so later profile edits never change it. */
+  private async freezeConfig(body: CreateRunBody): Promise<RunConfig> {
+    const ocr = { engine: body.ocrEngine, languages: body.languages, useTextLayer: !body.forceOcr };
+    if (body.pipeline === 'ocr') {
+      return RunConfig.parse({ pipeline: 'ocr', ocr });
+    }
+
+    // CreateRunBody requires a profile for model pipelines.
+    const { profile, provider } = await this.profiles.findForRun(body.profile ?? '');
+    const view = toModelProfileView(profile);
+    const model: ModelStepConfig = {
+      profileId: view.id,
+      profileName: view.name,
+      provider: provider.name,
+      providerType: provider.type,
+      model: view.model,
+      prompt: view.prompt,
+      outputSchema: view.outputSchema,
+      parameters: view.parameters,
+      priceInPerMillionUsd: view.priceInPerMillionUsd,
+      priceOutPerMillionUsd: view.priceOutPerMillionUsd,
+    };
+
+    return RunConfig.parse(body.pipeline === 'vlm' ? { pipeline: 'vlm', model } : { pipeline: 'ocr+llm', ocr, model });
   }
 }

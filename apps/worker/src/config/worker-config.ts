@@ -1,4 +1,4 @@
-import { parseEnv, sharedEnvShape } from '@quire/contracts';
+import { OcrEngineChoice, parseEnv, parseProviders, sharedEnvShape, type ProviderConfig } from '@quire/contracts';
 import os from 'node:os';
 import { z } from 'zod';
 
@@ -13,6 +13,9 @@ export const WorkerConfigSchema = z.object({
     .max(64)
     .default(Math.max(1, os.availableParallelism()))
     .describe('Pages read at once by this process; one tesseract.js worker thread each'),
+  OCR_DEFAULT_ENGINE: OcrEngineChoice.default('auto').describe(
+    'Engine for runs that ask for auto; auto means native Tesseract where installed, else tesseract.js',
+  ),
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   // A dense 1865 newspaper page (3099 x 4624, over 5000 words) takes about 90 s with tesseract.js on
   // one core of a 2-core AMD EPYC machine, so the default leaves room for pages several times that.
@@ -35,10 +38,11 @@ export const WorkerConfigSchema = z.object({
     .describe('Age below which unfinished work is left alone, so jobs being queued are not doubled'),
   RENDER_MAX_MEMORY_MB: z.coerce.number().int().min(128).default(DEFAULT_RASTER_LIMITS.maxChildMemoryMb),
 });
-export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
+/** Settings plus the model providers named by `PROVIDER_<NAME>_*` variables. */
+export type WorkerConfig = z.infer<typeof WorkerConfigSchema> & { providers: ProviderConfig[] };
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  return parseEnv(WorkerConfigSchema, env);
+  return { ...parseEnv(WorkerConfigSchema, env), providers: parseProviders(env) };
 }

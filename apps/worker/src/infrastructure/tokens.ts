@@ -1,4 +1,3 @@
 export const BLOB_STORE = Symbol('BLOB_STORE');
-export const OCR_ENGINE = Symbol('OCR_ENGINE');
 export const ORIENTATION_DETECTOR = Symbol('ORIENTATION_DETECTOR');
 export const REDIS = Symbol('REDIS');

@@ -1,19 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JobName, OcrPagePayload, OcrRunConfig, QueueName } from '@quire/contracts';
-import { Prisma } from '@quire/db';
-import { OcrError, type OcrEngine, type OcrResult } from '@quire/models';
+import { JobName, OcrPagePayload, QueueName, RunConfig, type OcrStepConfig } from '@quire/contracts';
+import { Prisma, type Page } from '@quire/db';
+import { OcrError, assessTextLayer, textLayerToOcrResult, type OcrResult, type TextLayerWord } from '@quire/models';
 import type { BlobStore } from '@quire/storage';
 import { UnrecoverableError, type Job } from 'bullmq';
 
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { PrismaService } from '../infrastructure/prisma.service';
-import { BLOB_STORE, OCR_ENGINE } from '../infrastructure/tokens';
+import { BLOB_STORE } from '../infrastructure/tokens';
 import type { JobHandler } from '../queues/job-handler';
 import { isFinalAttempt, parsePayload } from '../queues/job-helpers';
+import { OcrEnginesService } from './ocr-engines.service';
 
 type StepOutcome = 'succeeded' | 'skipped';
 
-/** Reads one page with the run's OCR engine and stores the result as a transcription revision. */
+/**
+ * Reads one page with the run's OCR engine, or from the PDF's own text layer
+ * when it is usable and the run allows it, and stores the result as a revision.
+ */
 @Injectable()
 export class OcrPageHandler implements JobHandler<typeof JobName.ocrPage> {
   readonly queueName = QueueName.ocr;
@@ -23,7 +27,7 @@ export class OcrPageHandler implements JobHandler<typeof JobName.ocrPage> {
   constructor(
     private readonly prisma: PrismaService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
-    @Inject(OCR_ENGINE) private readonly engine: OcrEngine,
+    private readonly engines: OcrEnginesService,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
@@ -48,18 +52,33 @@ export class OcrPageHandler implements JobHandler<typeof JobName.ocrPage> {
     await this.markRunning(step.id, step.runId, startedAt);
 
     try {
-      const config = OcrRunConfig.parse(step.run.config);
-      const image = await this.blobs.get(step.page.imageBlobKey);
-      const result = await this.engine.recognize(image, {
-        languages: config.languages,
-        timeoutMs: this.config.OCR_TIMEOUT_MS,
-      });
+      const config = RunConfig.parse(step.run.config);
+      if (config.pipeline === 'vlm') {
+        throw new OcrError('engine_failed', `Run ${step.runId} uses the vlm pipeline, which has no OCR step.`);
+      }
+      const result = await this.read(step.page, config.ocr);
 
       return await this.saveResult(step.id, step.pageId, result, startedAt);
     } catch (error) {
       await this.recordFailure(job, step.id, startedAt, error);
       throw isPermanent(error) ? new UnrecoverableError(errorMessage(error)) : error;
     }
+  }
+
+  private async read(page: Page, config: OcrStepConfig): Promise<OcrResult> {
+    if (config.useTextLayer && page.textLayer !== null) {
+      const words = page.textLayer as unknown as TextLayerWord[];
+      const assessment = assessTextLayer(words, { width: page.width, height: page.height });
+      if (assessment.usable) {
+        return textLayerToOcrResult(words, config.languages);
+      }
+      this.logger.log({ pageId: page.id, reason: assessment.reason }, 'Text layer not usable; running OCR.');
+    }
+
+    const engine = await this.engines.resolve(config.engine);
+    const image = await this.blobs.get(page.imageBlobKey);
+
+    return engine.recognize(image, { languages: config.languages, timeoutMs: this.config.OCR_TIMEOUT_MS });
   }
 
   /**
@@ -94,7 +113,10 @@ export class OcrPageHandler implements JobHandler<typeof JobName.ocrPage> {
       }
       throw error;
     }
-    this.logger.log({ stepId, pageId, words: result.words.length, durationMs: result.durationMs }, 'Page read.');
+    this.logger.log(
+      { stepId, pageId, engine: result.engine, words: result.words.length, durationMs: result.durationMs },
+      'Page read.',
+    );
 
     return 'succeeded';
   }

@@ -1,5 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { JobName, QueueName, ingestJob, jobIdFor, redisConnectionOptions, runFlow } from '@quire/contracts';
+import {
+  JobName,
+  QueueName,
+  RunConfig,
+  ingestJob,
+  jobIdFor,
+  redisConnectionOptions,
+  runFlow,
+  type StepKind,
+} from '@quire/contracts';
 import { FlowProducer, Queue } from 'bullmq';
 
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
@@ -127,7 +136,8 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         where: { id: run.id },
         select: {
           state: true,
-          steps: { where: { state: { in: ['queued', 'running'] } }, select: { id: true, pageId: true } },
+          config: true,
+          steps: { where: { state: { in: ['queued', 'running'] } }, select: { id: true, pageId: true, kind: true } },
         },
       });
       if (current?.state !== 'queued' && current?.state !== 'running') {
@@ -136,7 +146,8 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
       await this.flows.add(
         runFlow(
           run.id,
-          current.steps.map((step) => ({ stepId: step.id, pageId: step.pageId })),
+          RunConfig.parse(current.config),
+          current.steps.map((step) => ({ stepId: step.id, pageId: step.pageId, kind: step.kind as StepKind })),
         ),
       );
       requeued += 1;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { FinishRunPayload, JobName, QueueName } from '@quire/contracts';
+import { FinishRunPayload, JobName, QueueName, finalStepKind } from '@quire/contracts';
 import type { RunState, StepState } from '@quire/db';
 import { UnrecoverableError, type Job } from 'bullmq';
 
@@ -23,7 +23,7 @@ export class FinishRunHandler implements JobHandler<typeof JobName.finishRun> {
     const payload = parsePayload(FinishRunPayload, job);
     const run = await this.prisma.client.pipelineRun.findUnique({
       where: { id: payload.runId },
-      include: { steps: { select: { state: true } } },
+      include: { steps: { select: { state: true, kind: true } } },
     });
     if (!run) {
       throw new UnrecoverableError(`Run ${payload.runId} was not found; it may have been deleted.`);
@@ -32,7 +32,8 @@ export class FinishRunHandler implements JobHandler<typeof JobName.finishRun> {
       return run.state;
     }
 
-    const outcome = finalRunState(run.steps.map((step) => step.state));
+    const finalKind = finalStepKind(run.pipeline);
+    const outcome = finalRunState(run.steps.filter((step) => step.kind === finalKind).map((step) => step.state));
     await this.prisma.client.pipelineRun.update({
       where: { id: run.id },
       data: { state: outcome.state, error: outcome.error, finishedAt: new Date() },

@@ -1,0 +1,35 @@
+import { ModelParametersSchema, type ModelProfileView, type ProviderConfig, type ProviderView } from '@quire/contracts';
+import type { ModelProfile } from '@quire/db';
+
+export function toModelProfileView(profile: ModelProfile): ModelProfileView {
+  return {
+    id: profile.id,
+    name: profile.name,
+    provider: profile.provider,
+    model: profile.model,
+    prompt: profile.prompt ?? '',
+    outputSchema: (profile.outputSchema as Record<string, unknown> | null) ?? null,
+    parameters: ModelParametersSchema.parse(profile.parameters ?? {}),
+    priceInPerMillionUsd: decimalOrNull(profile.priceInPerMillionUsd),
+    priceOutPerMillionUsd: decimalOrNull(profile.priceOutPerMillionUsd),
+    createdAt: profile.createdAt.toISOString(),
+    updatedAt: profile.updatedAt.toISOString(),
+  };
+}
+
+/** A provider as the API shows it: where and how fast, never its credentials. */
+export function toProviderView(provider: ProviderConfig): ProviderView {
+  return {
+    name: provider.name,
+    type: provider.type,
+    baseUrl: provider.baseUrl ?? null,
+    maxConcurrency: provider.maxConcurrency,
+    requestsPerMinute: provider.requestsPerMinute,
+    timeoutMs: provider.timeoutMs,
+    maxRetries: provider.maxRetries,
+  };
+}
+
+function decimalOrNull(value: { toString(): string } | null): number | null {
+  return value === null ? null : Number(value.toString());
+}

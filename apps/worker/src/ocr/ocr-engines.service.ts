@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { OcrEngineChoice, OcrEngineName } from '@quire/contracts';
+import { NativeTesseractEngine, OcrError, PaddleOcrEngine, TesseractJsEngine, type OcrEngine } from '@quire/models';
+
+import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
+
+/**
+ * The OCR engines this worker can run. tesseract.js is always installed;
+ * native Tesseract exists where the `tesseract` binary is on PATH; PaddleOCR
+ * starts its child process on first use, since it holds about 2 GB.
+ */
+@Injectable()
+export class OcrEnginesService implements OnModuleDestroy {
+  private readonly logger = new Logger(OcrEnginesService.name);
+  private readonly engines = new Map<OcrEngineName, OcrEngine>();
+  private nativeProbe: Promise<boolean> | undefined;
+
+  constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
+
+  /** The engine a run asked for; `auto` is the worker's default. */
+  async resolve(choice: OcrEngineChoice): Promise<OcrEngine> {
+    const name = choice === 'auto' ? await this.defaultEngine() : choice;
+    if (name === 'tesseract' && !(await this.hasNativeTesseract())) {
+      throw new OcrError(
+        'language_not_installed',
+        'The run asked for native Tesseract, but this worker has no `tesseract` binary on PATH; install tesseract-ocr or run with ocrEngine tesseract.js.',
+      );
+    }
+
+    return this.engine(name);
+  }
+
+  /** Native Tesseract where it is installed: the same accuracy as tesseract.js, faster (docs/benchmarks.md). */
+  async defaultEngine(): Promise<OcrEngineName> {
+    if (this.config.OCR_DEFAULT_ENGINE !== 'auto') {
+      return this.config.OCR_DEFAULT_ENGINE;
+    }
+
+    return (await this.hasNativeTesseract()) ? 'tesseract' : 'tesseract.js';
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([...this.engines.values()].map((engine) => engine.close()));
+  }
+
+  private engine(name: OcrEngineName): OcrEngine {
+    let engine = this.engines.get(name);
+    if (!engine) {
+      engine = this.create(name);
+      this.engines.set(name, engine);
+    }
+
+    return engine;
+  }
+
+  private create(name: OcrEngineName): OcrEngine {
+    const concurrency = this.config.OCR_CONCURRENCY;
+    switch (name) {
+      case 'tesseract.js':
+        return new TesseractJsEngine({ concurrency });
+      case 'tesseract':
+        return new NativeTesseractEngine({ concurrency });
+      case 'paddleocr':
+        return new PaddleOcrEngine();
+    }
+  }
+
+  private hasNativeTesseract(): Promise<boolean> {
+    this.nativeProbe ??= NativeTesseractEngine.probe().then((found) => {
+      this.logger.log(
+        found ? { version: found.version, languages: found.languages } : {},
+        found ? 'Native Tesseract found.' : 'No native Tesseract binary; tesseract.js reads pages.',
+      );
+      return found !== null;
+    });
+
+    return this.nativeProbe;
+  }
+}
