@@ -105,7 +105,8 @@ async function timeRunFlows(connection: ConnectionOptions, options: QueueOverhea
   const flows = Array.from({ length: runs }, () =>
     runFlow(
       randomUUID(),
-      Array.from({ length: options.pagesPerRun }, () => ({ stepId: randomUUID(), pageId: randomUUID() })),
+      { pipeline: 'ocr', ocr: { engine: 'tesseract.js', languages: ['eng'], useTextLayer: false } },
+      Array.from({ length: options.pagesPerRun }, () => ({ stepId: randomUUID(), pageId: randomUUID(), kind: 'ocr' as const })),
     ),
   );
   const producer = new FlowProducer({ connection, prefix: options.prefix });

@@ -2,7 +2,8 @@ import { characterErrorRate } from '@quire/models';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 
-import { getJson, postJson, samplePath, uploadSample } from '../support/http';
+import { buildTextPdf } from '../support/generated-pdf';
+import { getJson, postJson, samplePath, uploadBytes, uploadSample } from '../support/http';
 import { startTestStack, type TestStack } from '../support/test-stack';
 import { waitForIngest, waitForRun } from '../support/wait';
 
@@ -45,7 +46,10 @@ describe('OCR pipeline end to end', () => {
       languages: ['eng'],
     });
     expect(run.status).toBe(201);
-    expect(run.body.config).toEqual({ pipeline: 'ocr', engine: 'tesseract.js', languages: ['eng'] });
+    expect(run.body.config).toEqual({
+      pipeline: 'ocr',
+      ocr: { engine: 'auto', languages: ['eng'], useTextLayer: true },
+    });
     const finished = await waitForRun(stack.baseUrl, run.body.id);
     expect(finished.state).toBe('succeeded');
     expect(finished.progress).toMatchObject({ total: 1, done: 1, succeeded: 1 });
@@ -64,6 +68,39 @@ describe('OCR pipeline end to end', () => {
       expect(word.confidence).toBeLessThanOrEqual(100);
       expect(word.bbox.x1).toBeLessThanOrEqual(page.width);
       expect(word.bbox.y1).toBeLessThanOrEqual(page.height);
+    }
+  });
+
+  it('reads a PDF page from its text layer unless the run forces OCR, with each engine', async () => {
+    const upload = await uploadBytes(stack.baseUrl, 'text-layer.pdf', await buildTextPdf('Text layer', 1));
+    const document = await waitForIngest(stack.baseUrl, upload.body.id);
+    expect(document.pages[0].hasTextLayer).toBe(true);
+    const runWith = async (options: Record<string, unknown>) => {
+      const started = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr', ...options });
+      expect(started.status).toBe(201);
+      const finished = await waitForRun(stack.baseUrl, started.body.id);
+      expect(finished.state).toBe('succeeded');
+      const revisions = await getJson(stack.baseUrl, `/api/pages/${document.pages[0].id}/transcriptions`);
+      return revisions.body.items.find((revision: { runId: string }) => revision.runId === started.body.id);
+    };
+    const expected = [
+      'Text layer: page 1 of 1',
+      'The quick brown fox jumps over the lazy dog.',
+      'Line three of page 1 holds the number 1000.',
+    ].join('\n');
+
+    const fromLayer = await runWith({});
+    const engines = ['tesseract.js', 'paddleocr'];
+    const fromOcr = [];
+    for (const ocrEngine of engines) {
+      fromOcr.push(await runWith({ forceOcr: true, ocrEngine }));
+    }
+
+    expect(fromLayer).toMatchObject({ engine: 'pdf-text-layer', text: expected });
+    expect(fromLayer.words).toHaveLength(expected.split(/\s+/).length);
+    expect(fromOcr.map((revision) => revision.engine)).toEqual(engines);
+    for (const revision of fromOcr) {
+      expect(characterErrorRate(expected, revision.text)).toBeLessThan(0.05);
     }
   });
 

@@ -101,7 +101,8 @@ describe('runs', () => {
   it('stops the remaining pages of a cancelled run', async () => {
     const pages = 8;
     const document = await readyDocument(`cancel-${randomUUID()}.pdf`, await buildTextPdf('Cancelled run', pages));
-    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr' });
+    // forceOcr: the PDF's own text layer would finish every page at once.
+    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr', forceOcr: true });
     await waitFor(
       async () => {
         const current = (await getJson(stack.baseUrl, `/api/runs/${run.body.id}`)).body;
@@ -141,7 +142,8 @@ describe('runs', () => {
     const key = page.imageBlobKey;
     await rm(path.join(stack.blobDirectory, key.slice(0, 2), key.slice(2, 4), key));
 
-    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr' });
+    // forceOcr: the page image must be read, not the PDF's text layer.
+    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr', forceOcr: true });
     const finished = await waitForRun(stack.baseUrl, run.body.id);
 
     expect(finished.state).toBe('failed');
@@ -159,7 +161,7 @@ describe('runs', () => {
       data: {
         documentId: document.id,
         pipeline: 'ocr',
-        config: { pipeline: 'ocr', engine: 'tesseract.js', languages: ['eng'] },
+        config: { pipeline: 'ocr', ocr: { engine: 'tesseract.js', languages: ['eng'], useTextLayer: false } },
         pagesTotal: pages.length,
         steps: { create: pages.map((page) => ({ pageId: page.id, kind: 'ocr' })) },
       },

@@ -1,14 +1,15 @@
 import { JobName, QueueName } from '@quire/contracts';
 
-import type { JobHandler } from './job-handler';
+import { PROVIDER_QUEUES, type JobHandler } from './job-handler';
 import { indexHandlers } from './queue-workers.service';
 
-const handler = (jobName: JobName, queueName: QueueName): JobHandler =>
+const handler = (jobName: JobName, queueName: QueueName | typeof PROVIDER_QUEUES): JobHandler =>
   ({ jobName, queueName, handle: async () => undefined }) as JobHandler;
 
 const complete = [
   handler(JobName.ingestDocument, QueueName.ingest),
   handler(JobName.ocrPage, QueueName.ocr),
+  handler(JobName.modelPage, PROVIDER_QUEUES),
   handler(JobName.finishRun, QueueName.runs),
 ];
 
