@@ -24,7 +24,7 @@ import {
   attachTextLayers,
   compareEngines,
   documentsWithGroundTruth,
-  ingestForComparison,
+  prepareWithoutStack,
   renderEngineComparison,
   writeEngineComparison,
   type ComparisonDocument,
@@ -118,6 +118,10 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  if (values.only === 'engines') {
+    return runEngineComparisonAlone(planned.documents, startedAt);
+  }
+
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const databaseUrl = withDatabaseName(resolveDatabaseUrl(process.env), BENCH_DATABASE);
   const blobDirectory = path.join(repositoryRoot, 'data', 'bench-blobs');
@@ -147,10 +151,6 @@ async function main(): Promise<number> {
       BLOB_DIR: blobDirectory,
       METADATA_SERVER_DETECTION: 'none',
     };
-    if (values.only === 'engines') {
-      return await runEngineComparisonAlone(stackEnv, planned.documents, workDirectory, ocrConcurrency, startedAt);
-    }
-
     const languages = new Set(cases.flatMap((sampleCase) => sampleCase.languages));
     const baselines = await BaselineReaders.start(languages, ocrConcurrency, workDirectory);
     let pipeline: PipelinePhase;
@@ -472,41 +472,27 @@ function resultStem(startedAt: Date): string {
 }
 
 /**
- * `--only engines`: ingests the documents with ground truth through the API and worker (no OCR
- * run), then compares the OCR engines on their upright pages.
+ * `--only engines`: turns the documents with ground truth into upright pages with the worker's
+ * own ingest code (no API, worker process or database), then compares the OCR engines on them.
  */
-async function runEngineComparisonAlone(
-  env: NodeJS.ProcessEnv,
-  documents: readonly PlannedDocument[],
-  imageDirectory: string,
-  ocrConcurrency: number,
-  startedAt: Date,
-): Promise<number> {
-  const stack = await startStack(repositoryRoot, env);
-  let prepared: Awaited<ReturnType<typeof ingestForComparison>>;
+async function runEngineComparisonAlone(documents: readonly PlannedDocument[], startedAt: Date): Promise<number> {
+  const ocrConcurrency = Number(process.env.OCR_CONCURRENCY) || os.availableParallelism();
+  const imageDirectory = await mkdtemp(path.join(os.tmpdir(), 'quire-bench-engines-'));
   try {
-    console.log(`API and worker started (logs in ${path.relative(process.cwd(), stack.logDirectory)}).`);
-    prepared = await ingestForComparison(
-      new BenchApi(stack.baseUrl),
-      env.DATABASE_URL!,
-      documentsWithGroundTruth(documents),
-      imageDirectory,
-      DOCUMENT_TIMEOUT_MS,
-    );
+    const prepared = await prepareWithoutStack(repositoryRoot, documentsWithGroundTruth(documents), imageDirectory);
+    const comparison = await compareEngines(prepared.documents, { tesseractJsPoolSize: ocrConcurrency });
+    comparison.notes.push(...prepared.notes);
+    console.log(`\n${renderEngineComparison(comparison)}`);
+    const written = await writeEngineComparison(comparison, resultStem(startedAt));
+    console.log(`Results: ${written.map((file) => path.relative(process.cwd(), file)).join(', ')}`);
+
+    return 0;
   } finally {
-    await stack.stop();
+    await rm(imageDirectory, { recursive: true, force: true });
   }
-
-  const comparison = await compareEngines(prepared.documents, { tesseractJsPoolSize: ocrConcurrency });
-  comparison.notes.push(...prepared.notes);
-  console.log(`\n${renderEngineComparison(comparison)}`);
-  const written = await writeEngineComparison(comparison, resultStem(startedAt));
-  console.log(`Results: ${written.map((file) => path.relative(process.cwd(), file)).join(', ')}`);
-
-  return 0;
 }
 
-/** The documents with ground truth that the pipeline read, with the page images it saved. */
+/** Collects the documents with ground truth that the pipeline read, with the page images it saved. */
 async function comparisonDocuments(
   planned: readonly PlannedDocument[],
   runs: readonly DocumentRun[],

@@ -5,8 +5,9 @@
 //     [--pipeline ocr|ocr+llm|vlm] [--profile PROFILE.json|NAME] [--ocr-engine auto|tesseract.js|tesseract|paddleocr]
 //     [--force-ocr]
 //
-// Without FOLDER it builds a few sample PDFs itself. With FOLDER it uploads every
-// file of a supported type found under it and lists the files it skipped.
+// Without FOLDER it builds a few sample PDFs itself and reads them with OCR even
+// though they carry a text layer. With FOLDER it uploads every file of a
+// supported type found under it and lists the files it skipped.
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -193,7 +194,8 @@ function parseCommandLine(): {
       pipeline: pipeline.data,
       languages,
       ocrEngine: ocrEngine.data,
-      forceOcr: parsed.values['force-ocr'],
+      // The demo PDFs are built with a text layer, which would replace OCR; the demo is there to show OCR.
+      forceOcr: parsed.values['force-ocr'] || parsed.positionals.length === 0,
       ...(needsProfile ? { profile: profileFile?.name ?? parsed.values.profile } : {}),
     },
     profileFile,

@@ -6,22 +6,25 @@
 // untimed, so the figures are steady-state ones.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 
+import { sniffMediaType } from '@quire/contracts';
 import {
   assessTextLayer,
   NativeTesseractEngine,
   PaddleOcrEngine,
   TesseractJsEngine,
+  TesseractOrientationDetector,
   textLayerToOcrResult,
+  type BoundingBox,
   type OcrEngine,
   type TextLayerWord,
 } from '@quire/models';
 import pg from 'pg';
+import sharp from 'sharp';
 
-import type { BenchApi, BenchDocument } from './bench-api.ts';
 import type { EngineReading } from './bench-engines.ts';
 import { readPeakRssBytes, sampleDescendantMemory } from './bench-machine.ts';
 import { loadReference, scorePages, type PageReading, type Score } from './bench-scoring.ts';
@@ -29,7 +32,6 @@ import type { SampleCase, SampleDocument } from './sample-cases.ts';
 
 /** Time limit for one page in every engine. */
 const PAGE_TIMEOUT_MS = 300_000;
-const POLL_INTERVAL_MS = 100;
 const MEMORY_SAMPLE_INTERVAL_MS = 50;
 const ENGINE_CHILD_FLAG = '--engine-child';
 
@@ -104,52 +106,86 @@ export function documentsWithGroundTruth(
   return documents.filter(({ document }) => document.groundTruth.kind !== 'none' && document.expected.kind === 'read');
 }
 
+/** The parts of the worker's built ingest code that turn a file into upright pages. */
+interface WorkerIngestCode {
+  rasterizeDocument(
+    filePath: string,
+    mediaType: string,
+    options: { password?: string; limits: unknown },
+  ): AsyncGenerator<{
+    index: number;
+    png: Buffer;
+    width: number;
+    height: number;
+    dpi: number | null;
+    textLayer: TextLayerWord[] | null;
+  }>;
+  DEFAULT_RASTER_LIMITS: unknown;
+  rotateBox(box: BoundingBox, rotation: 0 | 90 | 180 | 270, width: number, height: number): BoundingBox;
+}
+
 /**
- * Uploads each document, waits for its ingest and saves its upright page images into
- * `imageDirectory`; no OCR run is started. Returns the documents whose ingest succeeded.
+ * Turns each document into upright pages the way the worker's ingest does, without the API, the
+ * worker or the database: the worker's own built rasterizer (PDF pages rendered at its default
+ * 200 dpi in its renderer child, with their text layers), the same orientation detector, and the
+ * same turn with sharp. The pages are saved into `imageDirectory`.
  */
-export async function ingestForComparison(
-  api: BenchApi,
-  databaseUrl: string,
+export async function prepareWithoutStack(
+  repositoryRoot: string,
   documents: readonly { sampleCase: SampleCase; document: SampleDocument; caseFolder: string }[],
   imageDirectory: string,
-  timeoutMs: number,
 ): Promise<{ documents: ComparisonDocument[]; notes: string[] }> {
-  const ingested: { planned: (typeof documents)[number]; detail: BenchDocument }[] = [];
+  const requireFromWorker = createRequire(path.join(repositoryRoot, 'apps', 'worker', 'package.json'));
+  const worker: WorkerIngestCode = {
+    ...(requireFromWorker('./dist/ingest/raster/index.js') as Omit<WorkerIngestCode, 'rotateBox'>),
+    ...(requireFromWorker('./dist/ingest/rotate-box.js') as Pick<WorkerIngestCode, 'rotateBox'>),
+  };
+  const detector = new TesseractOrientationDetector();
+  const prepared: ComparisonDocument[] = [];
   const notes: string[] = [];
-  for (const [index, planned] of documents.entries()) {
-    const bytes = await readFile(path.join(planned.caseFolder, planned.document.file));
-    const uploaded = await api.upload(planned.document.file, bytes, planned.document.password);
-    const detail = await waitForIngest(api, uploaded, timeoutMs);
-    console.log(
-      `[${index + 1}/${documents.length}] ${planned.sampleCase.id}/${planned.document.file}: ${detail.state}, ` +
-        `${detail.pages.length} page(s)`,
-    );
-    if (detail.state !== 'ready') {
-      notes.push(`${planned.sampleCase.id}/${planned.document.file}: ingest ${detail.state} (${detail.ingestError})`);
-      continue;
+  try {
+    for (const [documentIndex, planned] of documents.entries()) {
+      const file = path.join(planned.caseFolder, planned.document.file);
+      const mediaType = sniffMediaType(await readFile(file));
+      if (mediaType === null) {
+        notes.push(`${planned.sampleCase.id}/${planned.document.file}: not a supported file type`);
+        continue;
+      }
+      const pages: ComparisonPage[] = [];
+      const options = { password: planned.document.password, limits: worker.DEFAULT_RASTER_LIMITS };
+      for await (const page of worker.rasterizeDocument(file, mediaType, options)) {
+        const { rotation } = await detector.detect(page.png);
+        const upright = rotation === 0 ? sharp(page.png) : sharp(page.png).rotate(rotation);
+        const { data, info } = await (page.dpi === null ? upright : upright.withDensity(page.dpi))
+          .png()
+          .toBuffer({ resolveWithObject: true });
+        const imageFile = path.join(imageDirectory, `engines-${documentIndex}-${page.index}.png`);
+        await writeFile(imageFile, data);
+        const textLayer = page.textLayer?.map((word) => ({
+          text: word.text,
+          bbox: worker.rotateBox(word.bbox, rotation, page.width, page.height),
+        }));
+        pages.push({
+          key: `${documentIndex}:${page.index}`,
+          pageIndex: page.index,
+          rotation,
+          width: info.width,
+          height: info.height,
+          imageFile,
+          languages: [...planned.sampleCase.languages],
+          textLayer: textLayer && textLayer.length > 0 ? textLayer : null,
+        });
+      }
+      console.log(
+        `[${documentIndex + 1}/${documents.length}] ${planned.sampleCase.id}/${planned.document.file}: ${pages.length} page(s)`,
+      );
+      prepared.push({ ...planned, pages });
     }
-    ingested.push({ planned, detail });
+  } finally {
+    await detector.close();
   }
 
-  const result: ComparisonDocument[] = [];
-  for (const [documentIndex, { planned, detail }] of ingested.entries()) {
-    const pages = await Promise.all(
-      [...detail.pages]
-        .sort((a, b) => a.index - b.index)
-        .map(async (page) => {
-          const imageFile = path.join(imageDirectory, `engines-${documentIndex}-${page.index}.png`);
-          await writeFile(imageFile, await api.pageImage(page.id));
-          return { id: page.id, index: page.index, rotation: page.rotation, imageFile };
-        }),
-    );
-    result.push({
-      ...planned,
-      pages: await attachTextLayers(databaseUrl, detail.id, pages, [...planned.sampleCase.languages], documentIndex),
-    });
-  }
-
-  return { documents: result, notes };
+  return { documents: prepared, notes };
 }
 
 /**
@@ -191,20 +227,6 @@ export async function attachTextLayers(
   } finally {
     await client.end();
   }
-}
-
-async function waitForIngest(api: BenchApi, uploaded: BenchDocument, timeoutMs: number): Promise<BenchDocument> {
-  const deadline = Date.now() + timeoutMs;
-  let document = uploaded;
-  while (document.state === 'uploaded' || document.state === 'ingesting') {
-    if (Date.now() > deadline) {
-      throw new Error(`Ingest of document ${uploaded.id} did not finish within ${timeoutMs / 1000} s.`);
-    }
-    await sleep(POLL_INTERVAL_MS);
-    document = await api.getDocument(uploaded.id);
-  }
-
-  return document;
 }
 
 /**

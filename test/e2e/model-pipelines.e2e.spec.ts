@@ -295,6 +295,10 @@ describe('model pipelines against local provider servers', () => {
     expect(finished.state).toBe('succeeded');
     expect(limited.requests).toHaveLength(4);
     expect(limited.maxInFlight).toBe(1);
+    // The limits live on the provider's queue in Redis, where every worker process reads them.
+    const queue = stack.queue('model-limited');
+    expect(await queue.getGlobalConcurrency()).toBe(1);
+    expect(await queue.getGlobalRateLimit()).toEqual({ max: 60, duration: 60_000 });
   });
 
   it('counts steps per page for progress and cancels both steps of waiting pages', async () => {

@@ -17,7 +17,7 @@ export function toModelProfileView(profile: ModelProfile): ModelProfileView {
   };
 }
 
-/** A provider as the API shows it: where and how fast, never its credentials. */
+/** Maps a provider to its public view: endpoint and limits, never its credentials. */
 export function toProviderView(provider: ProviderConfig): ProviderView {
   return {
     name: provider.name,

@@ -69,7 +69,7 @@ export class ModelProfilesService {
     return { profile, provider: this.providerNamed(profile.provider, `profile "${name}"`) };
   }
 
-  /** The configured provider called `name`, or a 400 that says how to configure it. */
+  /** Finds the configured provider called `name`, or throws a 400 that names the variables to set. */
   providerNamed(name: string, usedBy: string): ProviderConfig {
     const provider = this.config.providers.find((candidate) => candidate.name === name);
     if (!provider) {

@@ -11,7 +11,7 @@ export class ModelProvidersService {
 
   constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
 
-  /** The provider's config and client, or null when this worker's environment does not name it. */
+  /** Returns the provider's config and client, or null when this worker's environment does not configure it. */
   get(name: string): { config: ProviderConfig; model: TextModel & VisionModel } | null {
     const config = this.config.providers.find((provider) => provider.name === name);
     if (!config) {

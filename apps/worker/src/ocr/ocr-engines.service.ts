@@ -5,9 +5,9 @@ import { NativeTesseractEngine, OcrError, PaddleOcrEngine, TesseractJsEngine, ty
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 
 /**
- * The OCR engines this worker can run. tesseract.js is always installed;
- * native Tesseract exists where the `tesseract` binary is on PATH; PaddleOCR
- * starts its child process on first use, since it holds about 2 GB.
+ * The OCR engines this worker can run. tesseract.js is always installed, and
+ * native Tesseract exists where the `tesseract` binary is on PATH. PaddleOCR
+ * starts its child process on first use, because that process takes about 2 GB.
  */
 @Injectable()
 export class OcrEnginesService implements OnModuleDestroy {
@@ -17,7 +17,7 @@ export class OcrEnginesService implements OnModuleDestroy {
 
   constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
 
-  /** The engine a run asked for; `auto` is the worker's default. */
+  /** Returns the engine a run requested, with `auto` meaning the worker's default. */
   async resolve(choice: OcrEngineChoice): Promise<OcrEngine> {
     const name = choice === 'auto' ? await this.defaultEngine() : choice;
     if (name === 'tesseract' && !(await this.hasNativeTesseract())) {

@@ -37,7 +37,7 @@ describe('ConcurrencyLimiter', () => {
 
   it('drops a waiter whose signal aborts and rejects it with the reason', async () => {
     const limiter = new ConcurrencyLimiter(1);
-    const held = await limiter.acquire();
+    const releaseHeld = await limiter.acquire();
     const controller = new AbortController();
     const waiting = limiter.acquire(controller.signal);
 
@@ -45,7 +45,7 @@ describe('ConcurrencyLimiter', () => {
 
     await expect(waiting).rejects.toThrow('gave up');
     expect(limiter.stats()).toEqual({ active: 1, waiting: 0 });
-    held();
+    releaseHeld();
     expect(limiter.stats()).toEqual({ active: 0, waiting: 0 });
   });
 

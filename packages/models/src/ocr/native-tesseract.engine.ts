@@ -310,11 +310,11 @@ function spawnFailure(binary: string, error: NodeJS.ErrnoException): OcrError {
 }
 
 function exitFailure(code: number | null, signal: NodeJS.Signals | null, stderr: string): OcrError {
-  const how = signal === null ? `with code ${code}` : `on signal ${signal}`;
+  const exitCause = signal === null ? `with code ${code}` : `on signal ${signal}`;
   const output = stderr.trim().split('\n').slice(-3).join(' | ');
   const errorCode = /Failed loading language/i.test(stderr) ? 'language_not_installed' : 'engine_failed';
 
-  return new OcrError(errorCode, `Native Tesseract exited ${how}${output === '' ? '' : `: ${output}`}`);
+  return new OcrError(errorCode, `Native Tesseract exited ${exitCause}${output === '' ? '' : `: ${output}`}`);
 }
 
 function closedError(): OcrError {

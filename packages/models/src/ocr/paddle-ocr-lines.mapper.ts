@@ -1,7 +1,7 @@
 import type { BoundingBox, OcrWord } from './ocr-engine';
 import type { PaddleLine } from './paddle-ocr.protocol';
 
-/** How the page image was scaled before reading, to map boxes back to its own pixels. */
+/** Size of the caller's image and the factor it was resized by before reading. */
 export interface PageGeometry {
   /** Width and height of the image the caller sent. */
   width: number;
@@ -35,8 +35,8 @@ export function paddleLinesToPage(
 }
 
 /**
- * Axis-aligned box around a line's four corners, scaled back to the caller's image and clipped to
- * it; null when nothing of it lies on the image.
+ * Returns the axis-aligned box around a line's four corners, scaled back to the caller's image and
+ * clipped to it. Returns null when nothing of the line lies on the image.
  */
 export function lineBox(corners: readonly (readonly number[])[], page: PageGeometry): BoundingBox | null {
   const xs = corners.map((corner) => (corner[0] ?? Number.NaN) / page.scale).filter(Number.isFinite);

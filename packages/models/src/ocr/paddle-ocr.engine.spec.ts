@@ -68,7 +68,7 @@ describe('PaddleOcrEngine', () => {
     expect(Math.abs((result.words[0]?.bbox.x0 ?? 0) - 36)).toBeLessThanOrEqual(4);
   });
 
-  it('reads a page scaled down to its side limit with boxes in the pixels sent', async () => {
+  it('maps boxes of a scaled-down page back', async () => {
     const small = new PaddleOcrEngine({ maxSideLength: 480 });
     try {
       const result = await small.recognize(phototest(), { languages: ['eng'] });

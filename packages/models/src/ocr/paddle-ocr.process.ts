@@ -26,9 +26,9 @@ interface Pending {
 }
 
 /**
- * One PaddleOCR child process with its models loaded. It reads one page at a time. An abort kills
- * the child and rejects the pending read with the signal's reason; a crash, a failed start or a
- * memory overrun rejects it with an `OcrError`, and every later call fails the same way.
+ * One PaddleOCR child process with its models loaded, reading one page at a time. An abort kills
+ * the child and rejects the pending read with the signal's reason. A crash, a failed start or a
+ * memory overrun rejects it with an `OcrError`, and every later call fails with the same error.
  */
 export class PaddleOcrProcess {
   private readonly child: ChildProcess;
@@ -213,12 +213,12 @@ export class PaddleOcrProcess {
   }
 
   private crashError(code: number | null, signal: NodeJS.Signals | null): OcrError {
-    const how = signal === null ? `with code ${code}` : `on signal ${signal}`;
+    const exitCause = signal === null ? `with code ${code}` : `on signal ${signal}`;
     const lastLines = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
 
     return new OcrError(
       'engine_failed',
-      `The PaddleOCR process exited ${how}${lastLines === '' ? '' : `; its last output: ${lastLines}`}`,
+      `The PaddleOCR process exited ${exitCause}${lastLines === '' ? '' : `; its last output: ${lastLines}`}`,
     );
   }
 }

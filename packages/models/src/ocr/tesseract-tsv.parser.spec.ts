@@ -2,7 +2,7 @@ import { parseTesseractTsv } from './tesseract-tsv.parser';
 
 const HEADER = 'level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext';
 
-/** One TSV row; `text` is left empty for the page, block, paragraph and line rows. */
+/** Builds one TSV row; `text` stays empty for page, block, paragraph and line rows. */
 function row(
   level: number,
   ids: [number, number, number, number],
@@ -16,7 +16,7 @@ function row(
 }
 
 describe('parseTesseractTsv', () => {
-  it('reads words with boxes and lays out lines and paragraphs like the text output', () => {
+  it('lays out lines and paragraphs', () => {
     const tsv = [
       HEADER,
       row(1, [0, 0, 0, 0], [0, 0, 640, 480], -1),

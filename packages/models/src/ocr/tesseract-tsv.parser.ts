@@ -14,9 +14,9 @@ export interface ParsedTesseractPage {
 /**
  * Turns the TSV output of the `tesseract` command into words with boxes and the page text.
  *
- * The text is built the way Tesseract's own text output (and so tesseract.js's `text`) is: the
- * words of a line joined by spaces, each line ended by a newline, and one more newline after the
- * last line of each paragraph, so paragraphs and blocks are separated by an empty line. Words keep
+ * The text follows Tesseract's own text output, which tesseract.js returns as `text` too. The words
+ * of a line are joined by spaces and each line ends with a newline. One more newline follows the
+ * last line of each paragraph, so an empty line separates paragraphs and blocks. Words keep
  * Tesseract's reading order. Confidences are clamped to 0-100 because Tesseract writes -1 for
  * rows without a recognised word.
  */

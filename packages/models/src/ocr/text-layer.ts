@@ -38,7 +38,7 @@ export const TEXT_LAYER_LIMITS = {
 const BROKEN_CHARACTER = /[\uFFFD\p{Co}\p{Cc}]/u;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
-/** Decides whether a page's text layer can stand in for OCR, and if not, says why. */
+/** Decides whether a page's text layer can replace OCR, and returns the reason when it cannot. */
 export function assessTextLayer(
   words: readonly TextLayerWord[],
   page: { width: number; height: number },
@@ -90,7 +90,7 @@ export function assessTextLayer(
  * the words of a line from left to right.
  *
  * NOTE: words of neighbouring columns that share a height join one line, so the text of a
- * multi-column page interleaves its columns; the words and their boxes are still right.
+ * multi-column page interleaves its columns. The words and their boxes are still right.
  */
 export function textLayerToOcrResult(words: readonly TextLayerWord[], languages: readonly string[]): OcrResult {
   const started = performance.now();
@@ -125,7 +125,7 @@ interface Line {
  *
  * Words are taken in the order of their vertical centre. A word joins the most recent line whose
  * band (the union of its boxes) it overlaps by at least half the larger of its own height and the
- * line's text size; otherwise it starts a line. Measuring against the larger height keeps small
+ * line's text size. Otherwise it starts a line. Measuring against the larger height keeps small
  * words beside a tall heading out of the heading's line, and measuring against the whole band
  * keeps a line that drifts down across a skewed scan together.
  */
