@@ -16,7 +16,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json', 'node'],
   moduleNameMapper: {
     '^@quire/(contracts|db|models|storage)$': '<rootDir>/packages/$1/src',
-    // Test helpers of a package (fake provider servers), never part of its build.
+    // Test helpers of a package (fake provider servers), kept out of its main entry.
     '^@quire/models/testing$': '<rootDir>/packages/models/src/testing',
     // Compiled ES module style imports name the .js file; Jest resolves them to the .ts source.
     '^(\\.{1,2}/.*)\\.js$': '$1',

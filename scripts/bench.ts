@@ -2,7 +2,7 @@
 // its speed and memory beside baselines measured in the same run (tesseract.js alone, native
 // Tesseract when installed, plain BullMQ).
 //
-//   npm run bench [-- --samples ../shared/samples] [--quick] [--only engines]
+//   npm run bench [-- --samples ../shared/samples] [--quick] [--only engines|models]
 //
 // Needs `npm run build` first. It uses a database, a BullMQ prefix and a blob folder of its own
 // (quire_bench, quire-bench, data/bench-blobs), resets them at the start, and writes its tables to
@@ -37,6 +37,7 @@ import {
   type DocumentRun,
   type ThroughputMeasurement,
 } from './lib/bench-pipeline.ts';
+import { measureModelOverhead, renderModelOverhead } from './lib/bench-model-overhead.ts';
 import { measureQueueOverhead, obliterateQueues } from './lib/bench-queue-overhead.ts';
 import {
   renderConsole,
@@ -60,6 +61,10 @@ const QUEUE_OVERHEAD_JOBS = 200;
 const QUEUE_OVERHEAD_PAGES_PER_RUN = 10;
 const QUEUE_OVERHEAD_REPETITIONS = 5;
 const MEMORY_SAMPLE_INTERVAL_MS = 100;
+const MODEL_OVERHEAD_PAGES = 40;
+const MODEL_OVERHEAD_CONCURRENCY = 4;
+// Stands in for a model's latency, so the overhead is measured against a realistic request time.
+const MODEL_OVERHEAD_REPLY_DELAY_MS = 200;
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..');
 
@@ -86,15 +91,16 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     console.log(
-      'Usage: npm run bench [-- --samples FOLDER] [--quick] [--only engines]\n' +
+      'Usage: npm run bench [-- --samples FOLDER] [--quick] [--only engines|models]\n' +
         '  --samples FOLDER  the shared samples folder (default: ../shared/samples beside the repository)\n' +
         '  --quick           only phototest, eurotext and one FUNSD form\n' +
-        '  --only engines    only ingest the samples with ground truth and compare the OCR engines on their pages',
+        '  --only engines    only ingest the samples with ground truth and compare the OCR engines on their pages\n' +
+        '  --only models     only measure the model step against a bare OpenAI-compatible endpoint',
     );
     return 0;
   }
-  if (values.only !== undefined && values.only !== 'engines') {
-    console.error(`--only takes "engines", got "${values.only}".`);
+  if (values.only !== undefined && values.only !== 'engines' && values.only !== 'models') {
+    console.error(`--only takes "engines" or "models", got "${values.only}".`);
     return 1;
   }
 
@@ -151,6 +157,10 @@ async function main(): Promise<number> {
       BLOB_DIR: blobDirectory,
       METADATA_SERVER_DETECTION: 'none',
     };
+    if (values.only === 'models') {
+      await measureAndWriteModelOverhead(stackEnv, values.quick, startedAt);
+      return 0;
+    }
     const languages = new Set(cases.flatMap((sampleCase) => sampleCase.languages));
     const baselines = await BaselineReaders.start(languages, ocrConcurrency, workDirectory);
     let pipeline: PipelinePhase;
@@ -182,6 +192,8 @@ async function main(): Promise<number> {
       concurrency: ocrConcurrency,
       timeoutMs: 60_000,
     });
+
+    await measureAndWriteModelOverhead(stackEnv, values.quick, startedAt);
 
     const documents = await scoreDocuments(planned.documents, pipeline.runs, pipeline.readings);
     const tesseractJsVersion = readPackageVersion('tesseract.js');
@@ -224,12 +236,32 @@ async function main(): Promise<number> {
   }
 }
 
+/** Measures the vlm and ocr+llm model steps against the bare OpenAI SDK on a local fake endpoint. */
+async function measureAndWriteModelOverhead(stackEnv: NodeJS.ProcessEnv, quick: boolean, startedAt: Date): Promise<void> {
+  const pages = quick ? 8 : MODEL_OVERHEAD_PAGES;
+  console.log(`Model step overhead: ${pages} pages through vlm and ocr+llm against a bare endpoint.`);
+  const modelOverhead = await measureModelOverhead({
+    repositoryRoot,
+    env: stackEnv,
+    pages,
+    concurrency: MODEL_OVERHEAD_CONCURRENCY,
+    replyDelayMs: MODEL_OVERHEAD_REPLY_DELAY_MS,
+    queuePrefix: `${BENCH_QUEUE_PREFIX}-model`,
+  });
+  const markdown = renderModelOverhead(modelOverhead);
+  console.log(`\n${markdown}`);
+  const stem = resultStem(startedAt);
+  await writeFile(`${stem}-model.json`, `${JSON.stringify(modelOverhead, null, 2)}\n`);
+  await writeFile(`${stem}-model.md`, markdown);
+}
+
 function findMissingBuildOutputs(): string[] {
   const outputs = [
     'apps/api/dist/main.js',
     'apps/worker/dist/main.js',
     'packages/models/dist/index.js',
     'packages/contracts/dist/index.js',
+    'packages/models/dist/testing/index.js',
   ];
 
   return outputs

@@ -1,4 +1,4 @@
-import { characterErrorRate } from '@quire/models';
+import { NativeTesseractEngine, characterErrorRate } from '@quire/models';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 
@@ -14,9 +14,12 @@ import { waitForIngest, waitForRun } from '../support/wait';
 describe('OCR pipeline end to end', () => {
   let stack: TestStack;
   let gold: string;
+  let autoEngine: string;
 
   beforeAll(async () => {
     stack = await startTestStack();
+    // `auto` picks native Tesseract where the binary is installed (CI installs it), else tesseract.js.
+    autoEngine = (await NativeTesseractEngine.probe()) ? 'tesseract' : 'tesseract.js';
     gold = await readFile(samplePath('rotated_phototest_90_180_270', 'phototest.gold.txt'), 'utf8');
   });
 
@@ -59,6 +62,7 @@ describe('OCR pipeline end to end', () => {
     expect(revisions.body.items).toHaveLength(1);
     const revision = revisions.body.items[0];
     expect(revision.runId).toBe(run.body.id);
+    expect(revision.engine).toBe(autoEngine);
     expect(characterErrorRate(gold, revision.text)).toBeLessThan(MAX_CER);
     expect(revision.words.length).toBeGreaterThan(50);
 

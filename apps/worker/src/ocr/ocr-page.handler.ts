@@ -75,7 +75,7 @@ export class OcrPageHandler implements JobHandler<typeof JobName.ocrPage> {
       this.logger.log({ pageId: page.id, reason: assessment.reason }, 'Text layer not usable; running OCR.');
     }
 
-    const engine = await this.engines.resolve(config.engine);
+    const engine = await this.engines.resolve(config.engine, config.languages);
     const image = await this.blobs.get(page.imageBlobKey);
 
     return engine.recognize(image, { languages: config.languages, timeoutMs: this.config.OCR_TIMEOUT_MS });
