@@ -1,15 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobName, ModelPagePayload, RunConfig, type ModelStepConfig } from '@quire/contracts';
 import { Prisma, type Page, type PipelineStep, type Transcription } from '@quire/db';
 import { ModelError, estimateCostUsd, runModelTask, type ModelTaskInput, type ModelUsage } from '@quire/models';
 import type { BlobStore } from '@quire/storage';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { Inject } from '@nestjs/common';
 
 import { PrismaService } from '../infrastructure/prisma.service';
 import { BLOB_STORE } from '../infrastructure/tokens';
 import { PROVIDER_QUEUES, type JobHandler } from '../queues/job-handler';
 import { isFinalAttempt, parsePayload } from '../queues/job-helpers';
+import { loadStepToRun, markStepRunning } from '../runs/step-lifecycle';
 import { ModelProvidersService } from './model-providers.service';
 
 type StepOutcome = 'succeeded' | 'skipped';
@@ -43,26 +43,13 @@ export class ModelPageHandler implements JobHandler<typeof JobName.modelPage> {
 
   async handle(job: Job<ModelPagePayload>): Promise<StepOutcome> {
     const payload = parsePayload(ModelPagePayload, job);
-    const step = await this.prisma.client.pipelineStep.findUnique({
-      where: { id: payload.stepId },
-      include: { run: true, page: true },
-    });
+    const step = await loadStepToRun(this.prisma.client, payload.stepId);
     if (!step) {
-      throw new UnrecoverableError(`Step ${payload.stepId} was not found; its run may have been deleted.`);
-    }
-    if (step.state === 'succeeded' || step.state === 'failed' || step.state === 'cancelled') {
-      return 'skipped';
-    }
-    if (step.run.state === 'cancelled') {
-      await this.prisma.client.pipelineStep.updateMany({
-        where: { id: step.id, state: { in: ['queued', 'running'] } },
-        data: { state: 'cancelled', error: 'Run was cancelled.', finishedAt: new Date() },
-      });
       return 'skipped';
     }
 
     const startedAt = new Date();
-    await this.markRunning(step, startedAt);
+    await markStepRunning(this.prisma.client, step, startedAt);
 
     let usage: ModelUsage = { tokensIn: 0, tokensOut: 0 };
     let model: ModelStepConfig | undefined;
@@ -105,7 +92,10 @@ export class ModelPageHandler implements JobHandler<typeof JobName.modelPage> {
     pipeline: 'ocr+llm' | 'vlm',
   ): Promise<{ input: ModelTaskInput; parent: Transcription | null }> {
     if (pipeline === 'vlm') {
-      return { input: { kind: 'vision', image: await this.blobs.get(page.imageBlobKey), mediaType: 'image/png' }, parent: null };
+      return {
+        input: { kind: 'vision', image: await this.blobs.get(page.imageBlobKey), mediaType: 'image/png' },
+        parent: null,
+      };
     }
 
     const ocrStep = await this.prisma.client.pipelineStep.findUnique({
@@ -176,19 +166,6 @@ export class ModelPageHandler implements JobHandler<typeof JobName.modelPage> {
     );
 
     return 'succeeded';
-  }
-
-  private async markRunning(step: PipelineStep, startedAt: Date): Promise<void> {
-    await this.prisma.client.$transaction([
-      this.prisma.client.pipelineStep.update({
-        where: { id: step.id },
-        data: { state: 'running', attempts: { increment: 1 }, startedAt },
-      }),
-      this.prisma.client.pipelineRun.updateMany({
-        where: { id: step.runId, state: 'queued' },
-        data: { state: 'running', startedAt },
-      }),
-    ]);
   }
 
   /** Records the error; tokens a failed attempt consumed still count towards the run's cost. */

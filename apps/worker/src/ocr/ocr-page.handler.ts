@@ -10,6 +10,7 @@ import { PrismaService } from '../infrastructure/prisma.service';
 import { BLOB_STORE } from '../infrastructure/tokens';
 import type { JobHandler } from '../queues/job-handler';
 import { isFinalAttempt, parsePayload } from '../queues/job-helpers';
+import { loadStepToRun, markStepRunning } from '../runs/step-lifecycle';
 import { OcrEnginesService } from './ocr-engines.service';
 
 type StepOutcome = 'succeeded' | 'skipped';
@@ -33,23 +34,13 @@ export class OcrPageHandler implements JobHandler<typeof JobName.ocrPage> {
 
   async handle(job: Job<OcrPagePayload>): Promise<StepOutcome> {
     const payload = parsePayload(OcrPagePayload, job);
-    const step = await this.prisma.client.pipelineStep.findUnique({
-      where: { id: payload.stepId },
-      include: { run: true, page: true },
-    });
+    const step = await loadStepToRun(this.prisma.client, payload.stepId);
     if (!step) {
-      throw new UnrecoverableError(`Step ${payload.stepId} was not found; its run may have been deleted.`);
-    }
-    if (step.state === 'succeeded' || step.state === 'failed' || step.state === 'cancelled') {
-      return 'skipped';
-    }
-    if (step.run.state === 'cancelled') {
-      await this.markCancelled(step.id);
       return 'skipped';
     }
 
     const startedAt = new Date();
-    await this.markRunning(step.id, step.runId, startedAt);
+    await markStepRunning(this.prisma.client, step, startedAt);
 
     try {
       const config = RunConfig.parse(step.run.config);
@@ -119,26 +110,6 @@ export class OcrPageHandler implements JobHandler<typeof JobName.ocrPage> {
     );
 
     return 'succeeded';
-  }
-
-  private async markRunning(stepId: string, runId: string, startedAt: Date): Promise<void> {
-    await this.prisma.client.$transaction([
-      this.prisma.client.pipelineStep.update({
-        where: { id: stepId },
-        data: { state: 'running', attempts: { increment: 1 }, startedAt },
-      }),
-      this.prisma.client.pipelineRun.updateMany({
-        where: { id: runId, state: 'queued' },
-        data: { state: 'running', startedAt },
-      }),
-    ]);
-  }
-
-  private async markCancelled(stepId: string): Promise<void> {
-    await this.prisma.client.pipelineStep.updateMany({
-      where: { id: stepId, state: { in: ['queued', 'running'] } },
-      data: { state: 'cancelled', error: 'Run was cancelled.', finishedAt: new Date() },
-    });
   }
 
   private async recordFailure(job: Job, stepId: string, startedAt: Date, error: unknown): Promise<void> {

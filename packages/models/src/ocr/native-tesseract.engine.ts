@@ -3,6 +3,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { ConcurrencyLimiter } from './concurrency.limiter';
+import { engineClosedError, startOcrCall } from './ocr-call';
 import { OcrError, type OcrEngine, type OcrOptions, type OcrResult } from './ocr-engine';
 import { parseTesseractTsv } from './tesseract-tsv.parser';
 
@@ -104,17 +105,13 @@ export class NativeTesseractEngine implements OcrEngine {
   async recognize(image: Buffer, options: OcrOptions): Promise<OcrResult> {
     const started = performance.now();
     const languages = this.checkLanguages(options.languages);
-    if (image.length === 0) {
-      throw new OcrError('engine_failed', 'The image to recognize is empty (0 bytes); send the encoded page image.');
-    }
-
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}.`);
-    }
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const stop = AbortSignal.any([this.closing.signal, timeout, ...(options.signal ? [options.signal] : [])]);
-    const stopError = (): OcrError => this.stopError(timeout, timeoutMs, options.signal);
+    const { stop, stopError } = startOcrCall(image, options, {
+      engineLabel: 'Native Tesseract',
+      defaultTimeoutMs: this.defaultTimeoutMs,
+      closing: this.closing.signal,
+      timeoutAdvice:
+        'raise timeoutMs, raise the concurrency if calls wait for a free process, or send a smaller image.',
+    });
 
     let release: () => void;
     try {
@@ -210,7 +207,7 @@ export class NativeTesseractEngine implements OcrEngine {
 
   private checkLanguages(requested: readonly string[]): string[] {
     if (this.closing.signal.aborted) {
-      throw closedError();
+      throw engineClosedError('native Tesseract');
     }
     const { languages: installed, problem } = this.readInstalled();
     if (problem !== null) {
@@ -253,23 +250,6 @@ export class NativeTesseractEngine implements OcrEngine {
     }
 
     return this.installed;
-  }
-
-  private stopError(timeout: AbortSignal, timeoutMs: number, signal: AbortSignal | undefined): OcrError {
-    if (this.closing.signal.aborted) {
-      return closedError();
-    }
-    if (timeout.aborted) {
-      return new OcrError(
-        'timeout',
-        `Native Tesseract recognition timed out after ${timeoutMs} ms; raise timeoutMs, raise the ` +
-          'concurrency if calls wait for a free process, or send a smaller image.',
-      );
-    }
-
-    return new OcrError('aborted', 'Native Tesseract recognition was aborted by the caller.', {
-      cause: signal?.reason,
-    });
   }
 }
 
@@ -317,8 +297,4 @@ function exitFailure(code: number | null, signal: NodeJS.Signals | null, stderr:
   const errorCode = /Failed loading language/i.test(stderr) ? 'language_not_installed' : 'engine_failed';
 
   return new OcrError(errorCode, `Native Tesseract exited ${exitCause}${output === '' ? '' : `: ${output}`}`);
-}
-
-function closedError(): OcrError {
-  return new OcrError('engine_failed', 'The native Tesseract engine was closed; create a new engine to go on.');
 }

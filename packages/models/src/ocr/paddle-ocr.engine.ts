@@ -2,6 +2,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { ConcurrencyLimiter } from './concurrency.limiter';
+import { engineClosedError, startOcrCall } from './ocr-call';
 import { OcrError, type OcrEngine, type OcrOptions, type OcrResult } from './ocr-engine';
 import { paddleLinesToPage, type PageGeometry } from './paddle-ocr-lines.mapper';
 import { PaddleOcrProcess } from './paddle-ocr.process';
@@ -81,17 +82,12 @@ export class PaddleOcrEngine implements OcrEngine {
   async recognize(image: Buffer, options: OcrOptions): Promise<OcrResult> {
     const started = performance.now();
     const languages = this.checkLanguages(options.languages);
-    if (image.length === 0) {
-      throw new OcrError('engine_failed', 'The image to recognize is empty (0 bytes); send the encoded page image.');
-    }
-
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}.`);
-    }
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const stop = AbortSignal.any([this.closing.signal, timeout, ...(options.signal ? [options.signal] : [])]);
-    const stopError = (): OcrError => this.stopError(timeout, timeoutMs, options.signal);
+    const { stop, stopError } = startOcrCall(image, options, {
+      engineLabel: 'PaddleOCR',
+      defaultTimeoutMs: this.defaultTimeoutMs,
+      closing: this.closing.signal,
+      timeoutAdvice: 'raise timeoutMs, lower maxSideLength, or send a smaller image.',
+    });
 
     let release: () => void;
     try {
@@ -153,7 +149,7 @@ export class PaddleOcrEngine implements OcrEngine {
 
   private checkLanguages(requested: readonly string[]): string[] {
     if (this.closing.signal.aborted) {
-      throw closedError();
+      throw engineClosedError('PaddleOCR');
     }
     const installed: readonly string[] = PADDLE_LANGUAGES;
     if (requested.length === 0) {
@@ -174,21 +170,6 @@ export class PaddleOcrEngine implements OcrEngine {
     }
 
     return languages;
-  }
-
-  private stopError(timeout: AbortSignal, timeoutMs: number, signal: AbortSignal | undefined): OcrError {
-    if (this.closing.signal.aborted) {
-      return closedError();
-    }
-    if (timeout.aborted) {
-      return new OcrError(
-        'timeout',
-        `PaddleOCR recognition timed out after ${timeoutMs} ms; raise timeoutMs, lower maxSideLength, ` +
-          'or send a smaller image.',
-      );
-    }
-
-    return new OcrError('aborted', 'PaddleOCR recognition was aborted by the caller.', { cause: signal?.reason });
   }
 }
 
@@ -238,8 +219,4 @@ function roundUp(side: number): number {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function closedError(): OcrError {
-  return new OcrError('engine_failed', 'The PaddleOCR engine was closed; create a new engine to go on.');
 }
