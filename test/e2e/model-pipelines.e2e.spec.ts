@@ -156,7 +156,7 @@ describe('model pipelines against local provider servers', () => {
 
   it('sends the upright page image to Gemini on Vertex AI with the explicit token', async () => {
     await createProfile({ name: 'vertex-page', provider: 'vertex', model: 'gemini-2.5-flash', prompt: 'Describe the page.' });
-    const document = await readyDocument(uploadSample(stack.baseUrl, 'rotated_phototest_90_180_270/phototest-rotated-R.png'));
+    const document = await readyDocument(uploadSample(stack.baseUrl, 'typewritten_recipe_dutch/typewriter.png'));
     const before = gemini.requests.length;
 
     const finished = await run(document.id, { pipeline: 'vlm', profile: 'vertex-page' });
