@@ -8,7 +8,7 @@
 // Without FOLDER it builds a few sample PDFs itself and reads them with OCR even
 // though they carry a text layer. With FOLDER it uploads every file of a
 // supported type found under it and lists the files it skipped.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +52,8 @@ interface Outcome {
   pages: number;
   words: number;
   meanConfidence: number | null;
+  /** OCR engines that read the document's pages, such as `tesseract` or `pdf-text-layer`. */
+  engines: string;
   ocrSecondsPerPage: number | null;
   modelSecondsPerPage: number | null;
   tokensIn: number;
@@ -102,13 +104,18 @@ console.log(
 const stack = await startStack(repositoryRoot, env);
 const startedAt = Date.now();
 try {
-  const profileProblem = profileFile ? await saveProfile(stack.api, profileFile) : null;
+  const profileProblem = profileFile
+    ? await saveProfile(stack.api, profileFile)
+    : await checkStoredProfile(stack.api, runOptions.profile);
   if (profileProblem) {
     console.error(profileProblem);
     process.exitCode = 1;
   } else {
     const outcomes = await Promise.all(inputs.map((input) => processDocument(stack.api, input)));
     printSummary(outcomes, skipped, (Date.now() - startedAt) / 1000);
+    if (outcomes.some((outcome) => outcome.state !== 'succeeded')) {
+      process.exitCode = 1;
+    }
   }
   console.log(`Logs: ${path.relative(process.cwd(), stack.logDirectory)}`);
 } finally {
@@ -181,7 +188,9 @@ function parseCommandLine(): {
         : `--profile only applies to --pipeline ocr+llm or vlm.`,
     );
   }
-  const profileFile = parsed.values.profile?.endsWith('.json') ? readProfileFile(parsed.values.profile) : undefined;
+  const profileValue = parsed.values.profile;
+  const isFile = profileValue !== undefined && (profileValue.endsWith('.json') || existsSync(profileValue));
+  const profileFile = isFile ? readProfileFile(profileValue) : undefined;
   if (profileFile) {
     checkProviderConfigured(profileFile.provider);
   }
@@ -229,6 +238,22 @@ async function saveProfile(api: ApiClient, profile: ModelProfileBody): Promise<s
   }
 }
 
+/** Checks that a profile given by name is stored; returns why it cannot be used, or null. */
+async function checkStoredProfile(api: ApiClient, name: string | undefined): Promise<string | null> {
+  if (name === undefined) {
+    return null;
+  }
+  try {
+    await api.getProfile(name);
+    return null;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      return `No model profile named "${name}" is stored; pass a profile file instead (--profile examples/profiles/<name>.json).`;
+    }
+    throw error;
+  }
+}
+
 function checkProviderConfigured(name: string): void {
   let providers;
   try {
@@ -238,7 +263,9 @@ function checkProviderConfigured(name: string): void {
   }
   if (!providers.some((provider) => provider.name === name)) {
     const variable = `PROVIDER_${name.toUpperCase().replaceAll('-', '_')}_TYPE`;
-    exitWithUsage(`The profile uses provider "${name}", which is not configured; set ${variable} and its variables (README, "Model providers").`);
+    exitWithUsage(
+      `The profile uses provider "${name}", which is not configured; set ${variable} and its variables (README, "Model providers").`,
+    );
   }
 }
 
@@ -285,6 +312,7 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
     pages: 0,
     words: 0,
     meanConfidence: null,
+    engines: '-',
     ocrSecondsPerPage: null,
     modelSecondsPerPage: null,
     tokensIn: 0,
@@ -326,9 +354,13 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
   let words = 0;
   let confidenceSum = 0;
   const outputs: string[] = [];
+  const engines = new Set<string>();
   for (const page of detail.pages) {
     const revisions = await api.transcriptions(page.id);
     const ocrRevision = revisions.find((revision) => revision.runId === run.id && revision.words.length > 0);
+    if (ocrRevision?.engine) {
+      engines.add(ocrRevision.engine);
+    }
     for (const word of ocrRevision?.words ?? []) {
       words += 1;
       confidenceSum += word.confidence;
@@ -340,10 +372,14 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
       );
     }
   }
-  const stepErrors = run.steps.filter((step) => step.error).map((step) => `page ${step.pageIndex + 1}: ${step.error}`);
+  const stepErrors = run.steps
+    .filter((step) => step.error)
+    .map((step) => `page ${step.pageIndex + 1} (${step.kind}): ${step.error!.replace(/\.$/, '')}`);
+  const reason = [run.error?.replace(/\.$/, ''), ...stepErrors].filter(Boolean).join('; ');
 
   return report(
-    outcome(run.state, run.state === 'succeeded' ? null : [run.error, ...stepErrors].filter(Boolean).join('; '), {
+    outcome(run.state, run.state === 'succeeded' ? null : `${reason}.`, {
+      engines: [...engines].join(', ') || '-',
       pages: detail.pageCount ?? 0,
       words,
       meanConfidence: words > 0 ? confidenceSum / words : null,
@@ -408,6 +444,7 @@ function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): 
     String(outcome.pages),
     String(outcome.words),
     outcome.meanConfidence === null ? '-' : outcome.meanConfidence.toFixed(1),
+    outcome.engines,
     outcome.ocrSecondsPerPage === null ? '-' : outcome.ocrSecondsPerPage.toFixed(2),
     ...(withModel
       ? [
@@ -424,6 +461,7 @@ function printSummary(outcomes: Outcome[], skipped: string[], seconds: number): 
     'pages',
     'words',
     'mean conf',
+    'ocr engine',
     'ocr s/page',
     ...(withModel ? ['model s/page', 'tokens in/out', 'cost USD'] : []),
     'wall s',

@@ -51,6 +51,10 @@ export class ApiClient {
     return this.request('POST', `/api/documents/${documentId}/runs`, { pipeline: 'ocr', ...options });
   }
 
+  getProfile(name: string): Promise<ModelProfileView> {
+    return this.request('GET', `/api/model-profiles/${encodeURIComponent(name)}`);
+  }
+
   /** Creates the profile, or replaces the one of the same name. */
   async saveProfile(profile: ModelProfileBody): Promise<ModelProfileView> {
     const { name, ...rest } = profile;

@@ -155,7 +155,12 @@ describe('model pipelines against local provider servers', () => {
   });
 
   it('sends the upright page image to Gemini on Vertex AI with the explicit token', async () => {
-    await createProfile({ name: 'vertex-page', provider: 'vertex', model: 'gemini-2.5-flash', prompt: 'Describe the page.' });
+    await createProfile({
+      name: 'vertex-page',
+      provider: 'vertex',
+      model: 'gemini-2.5-flash',
+      prompt: 'Describe the page.',
+    });
     const document = await readyDocument(uploadSample(stack.baseUrl, 'typewritten_recipe_dutch/typewriter.png'));
     const before = gemini.requests.length;
 
@@ -168,12 +173,17 @@ describe('model pipelines against local provider servers', () => {
       '/v1/projects/quire-test/locations/europe-west4/publishers/google/models/gemini-2.5-flash:generateContent',
     );
     expect(received?.headers.authorization).toBe(`Bearer ${VERTEX_TOKEN}`);
-    const upright = Buffer.from(await (await fetch(`${stack.baseUrl}/api/pages/${document.pages[0].id}/image`)).arrayBuffer());
+    const upright = Buffer.from(
+      await (await fetch(`${stack.baseUrl}/api/pages/${document.pages[0].id}/image`)).arrayBuffer(),
+    );
     expect(received?.normalised?.images).toHaveLength(1);
     expect(received?.normalised?.images[0]?.mediaType).toBe('image/png');
     expect(received?.normalised?.images[0]?.data.equals(upright)).toBe(true);
     const [revision] = await revisions(document.pages[0].id);
-    expect(revision).toMatchObject({ text: 'A page of text about a quick brown dog.', engine: 'vertex/gemini-2.5-flash' });
+    expect(revision).toMatchObject({
+      text: 'A page of text about a quick brown dog.',
+      engine: 'vertex/gemini-2.5-flash',
+    });
   });
 
   it('calls the Gemini API with its key and an OpenAI-compatible vision endpoint with image parts', async () => {
@@ -212,7 +222,13 @@ describe('model pipelines against local provider servers', () => {
 
     beforeAll(async () => {
       await createProfile({ name: 'flaky-text', provider: 'flaky', model: 'llama3', prompt: 'Summarise.' });
-      await createProfile({ name: 'flaky-fields', provider: 'flaky', model: 'llama3', prompt: 'Title?', outputSchema: schema });
+      await createProfile({
+        name: 'flaky-fields',
+        provider: 'flaky',
+        model: 'llama3',
+        prompt: 'Title?',
+        outputSchema: schema,
+      });
     });
 
     async function flakyRun(profile: string, ...behaviours: Parameters<FakeProviderServer['enqueue']>): Promise<any> {

@@ -54,6 +54,21 @@ describe('model profiles and providers', () => {
     expect(JSON.stringify(response.body)).not.toContain(API_KEY);
   });
 
+  it('hides a password inside a provider base URL', async () => {
+    const secretStack = await startTestStack({
+      PROVIDER_PRIVATE_TYPE: 'openai',
+      PROVIDER_PRIVATE_BASE_URL: 'http://user:hunter2-secret@127.0.0.1:9/v1',
+    });
+    try {
+      const response = await getJson(secretStack.baseUrl, '/api/providers');
+
+      expect(response.body.items[0].baseUrl).toBe('http://user:***@127.0.0.1:9/v1');
+      expect(JSON.stringify(response.body)).not.toContain('hunter2-secret');
+    } finally {
+      await secretStack.close();
+    }
+  });
+
   it('creates, reads, lists, replaces and deletes a profile', async () => {
     const name = `summary-${randomUUID().slice(0, 8)}`;
     const created = await postJson(stack.baseUrl, '/api/model-profiles', profile(name, { priceInPerMillionUsd: 0.5 }));
@@ -82,7 +97,11 @@ describe('model profiles and providers', () => {
   });
 
   it('refuses a profile whose provider is not configured, naming the variable to set', async () => {
-    const response = await postJson(stack.baseUrl, '/api/model-profiles', profile('no-provider', { provider: 'vertex' }));
+    const response = await postJson(
+      stack.baseUrl,
+      '/api/model-profiles',
+      profile('no-provider', { provider: 'vertex' }),
+    );
 
     expect(response.status).toBe(400);
     expect(response.body.message).toContain('PROVIDER_VERTEX_TYPE');
@@ -97,7 +116,31 @@ describe('model profiles and providers', () => {
     );
 
     expect(response.status).toBe(400);
-    expect(response.body.message).toContain('outputSchema is not a valid JSON Schema');
+    expect(response.body.message).toContain('outputSchema: The output schema is invalid');
+  });
+
+  it('rejects a misspelt field instead of dropping it', async () => {
+    const { outputSchema, ...rest } = { ...profile('typo'), outputSchema: { type: 'object' } };
+    const response = await postJson(stack.baseUrl, '/api/model-profiles', { ...rest, outputSchme: outputSchema });
+    const rename = await requestJson(stack.baseUrl, 'PUT', '/api/model-profiles/typo', {
+      ...profile('other'),
+    });
+
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.body)).toContain('outputSchme');
+    expect(rename.status).toBe(400);
+    expect(JSON.stringify(rename.body)).toContain('name');
+  });
+
+  it('rejects an output schema whose root is not an object', async () => {
+    const response = await postJson(
+      stack.baseUrl,
+      '/api/model-profiles',
+      profile('string-schema', { outputSchema: { type: 'string' } }),
+    );
+
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain('"type": "object"');
   });
 
   it('refuses unknown parameters and a negative price', async () => {
@@ -116,7 +159,11 @@ describe('model profiles and providers', () => {
     let documentId: string;
 
     beforeAll(async () => {
-      const upload = await uploadBytes(stack.baseUrl, `runs-${randomUUID()}.pdf`, await buildTextPdf('Profile checks', 1));
+      const upload = await uploadBytes(
+        stack.baseUrl,
+        `runs-${randomUUID()}.pdf`,
+        await buildTextPdf('Profile checks', 1),
+      );
       documentId = (await waitForIngest(stack.baseUrl, upload.body.id)).id;
     });
 
@@ -129,6 +176,17 @@ describe('model profiles and providers', () => {
       const ocr = await postJson(stack.baseUrl, `/api/documents/${documentId}/runs`, { pipeline: 'ocr', profile: 'x' });
       expect(ocr.status).toBe(400);
       expect(JSON.stringify(ocr.body)).toContain('uses no model profile');
+    });
+
+    it('refuses paddleocr with a language it cannot read', async () => {
+      const response = await postJson(stack.baseUrl, `/api/documents/${documentId}/runs`, {
+        pipeline: 'ocr',
+        ocrEngine: 'paddleocr',
+        languages: ['eng', 'deu'],
+      });
+
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(response.body)).toContain('paddleocr reads only eng, not deu');
     });
 
     it('refuses a profile that does not exist', async () => {

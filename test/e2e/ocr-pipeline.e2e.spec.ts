@@ -80,7 +80,10 @@ describe('OCR pipeline end to end', () => {
     const document = await waitForIngest(stack.baseUrl, upload.body.id);
     expect(document.pages[0].hasTextLayer).toBe(true);
     const runWith = async (options: Record<string, unknown>) => {
-      const started = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr', ...options });
+      const started = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, {
+        pipeline: 'ocr',
+        ...options,
+      });
       expect(started.status).toBe(201);
       const finished = await waitForRun(stack.baseUrl, started.body.id);
       expect(finished.state).toBe('succeeded');

@@ -102,7 +102,10 @@ describe('runs', () => {
     const pages = 8;
     const document = await readyDocument(`cancel-${randomUUID()}.pdf`, await buildTextPdf('Cancelled run', pages));
     // forceOcr: the PDF's own text layer would finish every page at once.
-    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr', forceOcr: true });
+    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, {
+      pipeline: 'ocr',
+      forceOcr: true,
+    });
     await waitFor(
       async () => {
         const current = (await getJson(stack.baseUrl, `/api/runs/${run.body.id}`)).body;
@@ -143,7 +146,10 @@ describe('runs', () => {
     await rm(path.join(stack.blobDirectory, key.slice(0, 2), key.slice(2, 4), key));
 
     // forceOcr: the page image must be read, not the PDF's text layer.
-    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, { pipeline: 'ocr', forceOcr: true });
+    const run = await postJson(stack.baseUrl, `/api/documents/${document.id}/runs`, {
+      pipeline: 'ocr',
+      forceOcr: true,
+    });
     const finished = await waitForRun(stack.baseUrl, run.body.id);
 
     expect(finished.state).toBe('failed');

@@ -6,6 +6,7 @@ import {
   OCR_LANGUAGES,
   OcrEngineChoice,
   OcrLanguage,
+  PADDLE_OCR_LANGUAGES,
   PipelineName,
 } from './pipelines';
 import { PROVIDER_NAME_PATTERN, ProviderType } from './providers';
@@ -115,8 +116,10 @@ export const ListDocumentsQuery = z.object({
 export type ListDocumentsQuery = z.infer<typeof ListDocumentsQuery>;
 
 export const CreateRunBody = z
-  .object({
-    pipeline: PipelineName.describe('ocr: OCR only; ocr+llm: OCR, then a text model; vlm: one vision model reads the image'),
+  .strictObject({
+    pipeline: PipelineName.describe(
+      'ocr: OCR only; ocr+llm: OCR, then a text model; vlm: one vision model reads the image',
+    ),
     languages: z
       .array(OcrLanguage)
       .min(1)
@@ -126,10 +129,7 @@ export const CreateRunBody = z
     ocrEngine: OcrEngineChoice.default('auto').describe(
       'OCR engine for ocr and ocr+llm; auto picks the worker default (native Tesseract where installed, else tesseract.js)',
     ),
-    forceOcr: z
-      .boolean()
-      .default(false)
-      .describe('Run OCR even on PDF pages whose own text layer is usable'),
+    forceOcr: z.boolean().default(false).describe('Run OCR even on PDF pages whose own text layer is usable'),
     profile: z.string().min(1).optional().describe('Name of the model profile; required by ocr+llm and vlm'),
   })
   .superRefine((body, context) => {
@@ -139,6 +139,14 @@ export const CreateRunBody = z
         code: 'custom',
         path: ['profile'],
         message: `pipeline ${body.pipeline} needs a model profile`,
+      });
+    }
+    const unreadable = body.languages.filter((language) => !PADDLE_OCR_LANGUAGES.includes(language));
+    if (body.pipeline !== 'vlm' && body.ocrEngine === 'paddleocr' && unreadable.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['languages'],
+        message: `paddleocr reads only ${PADDLE_OCR_LANGUAGES.join(', ')}, not ${unreadable.join(', ')}; use tesseract.js or tesseract`,
       });
     }
     if (!needsProfile && body.profile !== undefined) {
@@ -208,18 +216,25 @@ export type TranscriptionList = z.infer<typeof TranscriptionList>;
 
 const profileName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit',
+  );
 
 const price = z.number().nonnegative().max(1_000_000).nullable().default(null);
 
-export const ModelProfileBody = z.object({
+export const ModelProfileBody = z.strictObject({
   name: profileName,
   provider: z
     .string()
     .regex(PROVIDER_NAME_PATTERN)
     .describe('A provider configured in the environment with PROVIDER_<NAME>_TYPE'),
   model: z.string().min(1).max(200).describe('Model id as the provider names it'),
-  prompt: z.string().min(1).max(20_000).describe('Instructions; page text and images are sent apart from them, as data'),
+  prompt: z
+    .string()
+    .min(1)
+    .max(20_000)
+    .describe('Instructions; page text and images are sent apart from them, as data'),
   outputSchema: z
     .record(z.string(), z.unknown())
     .nullable()

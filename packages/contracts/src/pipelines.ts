@@ -28,6 +28,9 @@ export const DEFAULT_OCR_LANGUAGES: OcrLanguage[] = ['eng'];
 export const OcrEngineName = z.enum(['tesseract.js', 'tesseract', 'paddleocr']);
 export type OcrEngineName = z.infer<typeof OcrEngineName>;
 
+/** Languages PaddleOCR reads: its PP-OCRv4 models know Chinese and English, and Quire offers English. */
+export const PADDLE_OCR_LANGUAGES: readonly string[] = ['eng'];
+
 /** `auto` lets the worker pick its default engine. */
 export const OcrEngineChoice = z.enum(['auto', ...OcrEngineName.options]);
 export type OcrEngineChoice = z.infer<typeof OcrEngineChoice>;

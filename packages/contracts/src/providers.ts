@@ -86,7 +86,10 @@ export function parseProviders(env: Record<string, string | undefined>): Provide
   const problems: string[] = [];
 
   for (const [variable, value] of Object.entries(env)) {
-    const match = /^PROVIDER_([A-Z0-9_]+?)_(TYPE|BASE_URL|API_KEY|PROJECT|LOCATION|ACCESS_TOKEN|MAX_CONCURRENCY|REQUESTS_PER_MINUTE|TIMEOUT_MS|MAX_RETRIES)$/.exec(variable);
+    const match =
+      /^PROVIDER_([A-Z0-9_]+?)_(TYPE|BASE_URL|API_KEY|PROJECT|LOCATION|ACCESS_TOKEN|MAX_CONCURRENCY|REQUESTS_PER_MINUTE|TIMEOUT_MS|MAX_RETRIES)$/.exec(
+        variable,
+      );
     if (!match || value === undefined || value === '') {
       continue;
     }
@@ -109,8 +112,7 @@ export function parseProviders(env: Record<string, string | undefined>): Provide
       for (const issue of parsed.error.issues) {
         const field = String(issue.path[0] ?? 'type');
         const suffix = Object.entries(VARIABLE_FIELDS).find(([, value]) => value === field)?.[0] ?? 'TYPE';
-        const message = SECRET_FIELDS.has(field) && issue.code !== 'invalid_type' ? 'invalid value' : issue.message;
-        problems.push(`  ${prefix}${suffix}: ${message}`);
+        problems.push(`  ${prefix}${suffix}: ${describeIssue(issue, field, fields.type)}`);
       }
       continue;
     }
@@ -126,6 +128,23 @@ export function parseProviders(env: Record<string, string | undefined>): Provide
   }
 
   return providers.sort((left, right) => left.name.localeCompare(right.name));
+}
+
+/** Explains one invalid provider variable without repeating its value, which may be a secret. */
+function describeIssue(issue: z.core.$ZodIssue, field: string, type: string): string {
+  if (field === 'type') {
+    return `must be one of ${ProviderType.options.join(', ')}`;
+  }
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return `missing; required for type ${type}`;
+  }
+
+  return SECRET_FIELDS.has(field) ? 'invalid value' : issue.message;
+}
+
+/** Names the environment variable that sets `suffix` (such as `TYPE` or `BASE_URL`) for provider `name`. */
+export function providerVariableName(name: string, suffix: string): string {
+  return `PROVIDER_${name.toUpperCase().replaceAll('-', '_')}_${suffix}`;
 }
 
 /** BullMQ queue that carries one provider's model steps, so its limits apply across every worker. */

@@ -1,4 +1,10 @@
-import { ModelParametersSchema, type ModelProfileView, type ProviderConfig, type ProviderView } from '@quire/contracts';
+import {
+  ModelParametersSchema,
+  redactUrl,
+  type ModelProfileView,
+  type ProviderConfig,
+  type ProviderView,
+} from '@quire/contracts';
 import type { ModelProfile } from '@quire/db';
 
 export function toModelProfileView(profile: ModelProfile): ModelProfileView {
@@ -22,7 +28,8 @@ export function toProviderView(provider: ProviderConfig): ProviderView {
   return {
     name: provider.name,
     type: provider.type,
-    baseUrl: provider.baseUrl ?? null,
+    // A base URL may carry a password (http://user:password@host/v1).
+    baseUrl: provider.baseUrl === undefined ? null : redactUrl(provider.baseUrl),
     maxConcurrency: provider.maxConcurrency,
     requestsPerMinute: provider.requestsPerMinute,
     timeoutMs: provider.timeoutMs,

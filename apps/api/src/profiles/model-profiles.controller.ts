@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 
 import { API_CONFIG, type ApiConfig } from '../config/api-config';
@@ -24,6 +30,8 @@ export class ModelProfilesController {
   @Post('model-profiles')
   @ApiOperation({ summary: 'Create a model profile: provider, model, prompt, optional output schema and prices' })
   @ZodResponse({ status: 201, type: ModelProfileViewDto })
+  @ApiBadRequestResponse({ description: 'Invalid field, unconfigured provider or invalid output schema' })
+  @ApiConflictResponse({ description: 'A profile of that name exists' })
   create(@Body() body: ModelProfileBodyDto) {
     return this.profiles.create(body);
   }
@@ -38,6 +46,7 @@ export class ModelProfilesController {
   @Get('model-profiles/:name')
   @ApiOperation({ summary: 'Get a model profile by name' })
   @ZodResponse({ type: ModelProfileViewDto })
+  @ApiNotFoundResponse({ description: 'No profile of that name' })
   get(@Param('name') name: string) {
     return this.profiles.get(name);
   }
@@ -45,6 +54,8 @@ export class ModelProfilesController {
   @Put('model-profiles/:name')
   @ApiOperation({ summary: 'Replace a model profile; runs already started keep their own copy' })
   @ZodResponse({ type: ModelProfileViewDto })
+  @ApiBadRequestResponse({ description: 'Invalid field, unconfigured provider or invalid output schema' })
+  @ApiNotFoundResponse({ description: 'No profile of that name' })
   update(@Param('name') name: string, @Body() body: UpdateModelProfileBodyDto) {
     return this.profiles.update(name, body);
   }
@@ -52,6 +63,7 @@ export class ModelProfilesController {
   @Delete('model-profiles/:name')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a model profile; runs already started keep their own copy' })
+  @ApiNotFoundResponse({ description: 'No profile of that name' })
   async remove(@Param('name') name: string): Promise<void> {
     await this.profiles.remove(name);
   }

@@ -1,5 +1,11 @@
 import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import type { ModelProfileBody, ModelProfileView, ProviderConfig, UpdateModelProfileBody } from '@quire/contracts';
+import {
+  providerVariableName,
+  type ModelProfileBody,
+  type ModelProfileView,
+  type ProviderConfig,
+  type UpdateModelProfileBody,
+} from '@quire/contracts';
 import { Prisma, type ModelProfile } from '@quire/db';
 import { validateOutputSchema } from '@quire/models';
 
@@ -73,7 +79,7 @@ export class ModelProfilesService {
   providerNamed(name: string, usedBy: string): ProviderConfig {
     const provider = this.config.providers.find((candidate) => candidate.name === name);
     if (!provider) {
-      const variable = `PROVIDER_${name.toUpperCase().replaceAll('-', '_')}_TYPE`;
+      const variable = providerVariableName(name, 'TYPE');
       const configured = this.config.providers.map((candidate) => candidate.name);
       throw new BadRequestException(
         `Provider "${name}" named by ${usedBy} is not configured; set ${variable} (openai, gemini or vertex) and its other variables on the API and worker. ` +
@@ -95,11 +101,18 @@ export class ModelProfilesService {
 
   private checkProfile(body: ModelProfileBody): void {
     this.providerNamed(body.provider, `profile "${body.name}"`);
-    if (body.outputSchema !== null) {
-      const problem = validateOutputSchema(body.outputSchema);
-      if (problem !== null) {
-        throw new BadRequestException(`outputSchema is not a valid JSON Schema: ${problem}`);
-      }
+    if (body.outputSchema === null) {
+      return;
+    }
+    // Fields are stored per page as an object, and OpenAI's structured output takes only an object at the root.
+    if (body.outputSchema.type !== 'object') {
+      throw new BadRequestException(
+        'outputSchema must describe an object: set "type": "object" at its root, with the fields under "properties".',
+      );
+    }
+    const problem = validateOutputSchema(body.outputSchema);
+    if (problem !== null) {
+      throw new BadRequestException(`outputSchema: ${problem}`);
     }
   }
 }

@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
 
 import { CreateRunBodyDto, RunDetailDto } from './runs.dto';
@@ -13,6 +19,9 @@ export class RunsController {
   @Post('documents/:id/runs')
   @ApiOperation({ summary: 'Start a pipeline run over every page of a document' })
   @ZodResponse({ status: 201, type: RunDetailDto })
+  @ApiBadRequestResponse({ description: 'Invalid body, unknown profile or unconfigured provider' })
+  @ApiNotFoundResponse({ description: 'No document with that id' })
+  @ApiConflictResponse({ description: 'The document is not ready' })
   create(@Param('id', ParseUUIDPipe) documentId: string, @Body() body: CreateRunBodyDto) {
     return this.runs.create(documentId, body);
   }

@@ -7,7 +7,7 @@ import {
   type GoogleGenAIOptions,
   type Part,
 } from '@google/genai';
-import type { ProviderConfig } from '@quire/contracts';
+import { providerVariableName, type ProviderConfig } from '@quire/contracts';
 import { OAuth2Client } from 'google-auth-library';
 
 import {
@@ -22,7 +22,7 @@ import {
 } from './model';
 import { assertTextRequest, assertVisionRequest } from './model-request';
 import { callWithRetries, parseRetryAfterMs, type ModelRetryTiming } from './model-retry';
-import { modelErrorForStatus } from './provider-error';
+import { describeErrorChain, modelErrorForStatus } from './provider-error';
 
 export type GeminiProviderConfig = Extract<ProviderConfig, { type: 'gemini' | 'vertex' }>;
 
@@ -253,12 +253,14 @@ export function geminiErrorToModelError(
   if (!context.requestSent) {
     const credentials = /credential|auth|token/i.test(reason);
     const message = credentials
-      ? `No usable Google credentials for provider ${provider}: ${reason} Set PROVIDER_<NAME>_ACCESS_TOKEN or GOOGLE_APPLICATION_CREDENTIALS.`
+      ? `No usable Google credentials for provider ${provider}: ${reason} Set ${providerVariableName(provider, 'ACCESS_TOKEN')} or GOOGLE_APPLICATION_CREDENTIALS.`
       : `The request to provider ${provider} could not be built: ${reason}`;
     return new ModelError(credentials ? 'unauthorized' : 'bad_request', message, { cause: error });
   }
   // Connection refused or reset, or a body that is not JSON: a later attempt may get through.
-  return new ModelError('server_error', `The request to provider ${provider} failed: ${reason}`, { cause: error });
+  return new ModelError('server_error', `The request to provider ${provider} failed: ${describeErrorChain(error)}`, {
+    cause: error,
+  });
 }
 
 /** ApiError's message is the JSON error body; this returns its `error.message` when there is one. */

@@ -365,7 +365,8 @@ describe('schemaName', () => {
 
 describe('readCompletion', () => {
   it('rejects a body without choices as a server error', () => {
-    expect(() => readCompletion('local', '<html>oops</html>')).toThrow(/without choices: <html>oops/);
+    expect(() => readCompletion('local', '<html>oops</html>')).toThrow(/not a chat completion.*It began: <html>oops/);
+    expect(() => readCompletion('local', '<html>oops</html>')).toThrow(/PROVIDER_LOCAL_BASE_URL/);
     expect(() => readCompletion('local', { object: 'chat.completion' })).toThrow(ModelError);
   });
 

@@ -5,7 +5,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import type { ProviderConfig } from '@quire/contracts';
+import { providerVariableName, redactUrl, type ProviderConfig } from '@quire/contracts';
 
 import {
   ModelError,
@@ -19,7 +19,7 @@ import {
 } from './model';
 import { assertTextRequest, assertVisionRequest } from './model-request';
 import { callWithRetries, parseRetryAfterMs, type ModelRetryTiming } from './model-retry';
-import { modelErrorForStatus } from './provider-error';
+import { describeErrorChain, modelErrorForStatus } from './provider-error';
 
 export type OpenAiProviderConfig = Extract<ProviderConfig, { type: 'openai' }>;
 
@@ -119,7 +119,7 @@ export class OpenAiCompatibleModel implements TextModel, VisionModel {
       if (timeout.signal.aborted) {
         throw timeoutError(this.provider, options.timeoutMs, error);
       }
-      throw openAiErrorToModelError(this.provider, error, options);
+      throw openAiErrorToModelError(this.provider, error, { ...options, baseUrl: this.config.baseUrl });
     } finally {
       clearTimeout(timer);
     }
@@ -144,8 +144,12 @@ export function readCompletion(provider: string, completion: unknown): ReadCompl
   const parsed = completion as Partial<ChatCompletion> | string | null | undefined;
   const choice = typeof parsed === 'object' && parsed !== null ? parsed.choices?.[0] : undefined;
   if (typeof parsed !== 'object' || parsed === null || choice === undefined) {
-    const preview = typeof parsed === 'string' ? `: ${parsed.slice(0, 200)}` : '';
-    throw new ModelError('server_error', `Provider ${provider} returned a reply without choices${preview}`);
+    const preview = typeof parsed === 'string' ? ` It began: ${parsed.replace(/\s+/g, ' ').slice(0, 200)}` : '';
+    throw new ModelError(
+      'server_error',
+      `Provider ${provider} returned a body that is not a chat completion (no "choices"); check that ` +
+        `${providerVariableName(provider, 'BASE_URL')} is an OpenAI-compatible endpoint ending in /v1.${preview}`,
+    );
   }
 
   return {
@@ -237,7 +241,7 @@ function timeoutError(provider: string, timeoutMs: number, cause: unknown): Mode
 export function openAiErrorToModelError(
   provider: string,
   error: unknown,
-  options: { signal?: AbortSignal; timeoutMs: number },
+  options: { signal?: AbortSignal; timeoutMs: number; baseUrl?: string },
 ): ModelError {
   if (error instanceof ModelError) {
     return error;
@@ -257,6 +261,10 @@ export function openAiErrorToModelError(
     });
   }
   // Connection refused or reset, or a body that is not JSON: a later attempt may get through.
-  const reason = error instanceof Error ? error.message : String(error);
-  return new ModelError('server_error', `The request to provider ${provider} failed: ${reason}`, { cause: error });
+  const where = options.baseUrl ? ` at ${redactUrl(options.baseUrl)}` : '';
+  return new ModelError(
+    'server_error',
+    `The request to provider ${provider}${where} failed: ${describeErrorChain(error)}`,
+    { cause: error },
+  );
 }

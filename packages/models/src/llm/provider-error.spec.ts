@@ -1,4 +1,4 @@
-import { modelErrorCodeForStatus, modelErrorForStatus } from './provider-error';
+import { describeErrorChain, modelErrorCodeForStatus, modelErrorForStatus } from './provider-error';
 
 describe('modelErrorCodeForStatus', () => {
   it.each([
@@ -31,5 +31,27 @@ describe('modelErrorForStatus', () => {
 
     expect(error.message.length).toBeLessThan(600);
     expect(error.message.endsWith('…')).toBe(true);
+  });
+});
+
+describe('describeErrorChain', () => {
+  it('joins the messages and codes of wrapped causes', () => {
+    const network = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+    const fetchError = new TypeError('fetch failed', { cause: network });
+    const sdkError = new Error('Connection error.', { cause: fetchError });
+
+    expect(describeErrorChain(sdkError)).toBe('Connection error. (fetch failed: connect ECONNREFUSED 127.0.0.1:8000)');
+  });
+
+  it('describes a value that is not an error', () => {
+    expect(describeErrorChain('socket hang up')).toBe('socket hang up');
+  });
+});
+
+describe('modelErrorForStatus', () => {
+  it('states the status once when the message starts with it', () => {
+    expect(modelErrorForStatus('local', 500, '500 upstream failed').message).toBe(
+      'Provider local replied with HTTP 500: upstream failed',
+    );
   });
 });
