@@ -234,7 +234,7 @@ async function saveProfile(api: ApiClient, profile: ModelProfileBody): Promise<s
     await api.saveProfile(profile);
     return null;
   } catch (error) {
-    return `Profile "${profile.name}" was refused: ${error instanceof Error ? error.message : String(error)}`;
+    return `Profile "${profile.name}" was rejected: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
@@ -347,8 +347,8 @@ async function processDocument(api: ApiClient, input: Input): Promise<Outcome> {
   try {
     run = await waitForRun(api, await api.startRun(document.id, runOptions));
   } catch (error) {
-    const reason = error instanceof ApiError ? `run refused (HTTP ${error.status}): ${error.message}` : String(error);
-    return report(outcome('run refused', reason));
+    const reason = error instanceof ApiError ? `run rejected (HTTP ${error.status}): ${error.message}` : String(error);
+    return report(outcome('run rejected', reason));
   }
   const detail = await api.getDocument(document.id);
   let words = 0;

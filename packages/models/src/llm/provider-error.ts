@@ -25,7 +25,7 @@ export function modelErrorForStatus(
   providerMessage: string,
   details: { retryAfterMs?: number; cause?: unknown } = {},
 ): ModelError {
-  // SDK messages often start with the status itself ("500 Internal error"); it is said once.
+  // SDK messages often start with the status itself ("500 Internal error"), so it is removed to print the status once.
   const text = providerMessage.replace(new RegExp(`^${status}\\s+`), '');
   const message = `Provider ${provider} replied with HTTP ${status}: ${truncate(text, 500)}`;
 
@@ -45,7 +45,7 @@ function truncate(text: string, maxLength: number): string {
 /**
  * Joins the messages of an error and its causes, such as "Connection error.
  * (fetch failed: connect ECONNREFUSED 127.0.0.1:8000)", because SDKs wrap
- * the network error that says what went wrong.
+ * the network error that names the cause.
  */
 export function describeErrorChain(error: unknown): string {
   const messages: string[] = [];

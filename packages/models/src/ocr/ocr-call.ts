@@ -1,6 +1,6 @@
 import { OcrError, type OcrOptions } from './ocr-engine';
 
-/** What stops one OCR call, and the error to raise when it does. */
+/** Stop signal of one OCR call, with the error to raise when it fires. */
 export interface OcrCall {
   timeoutMs: number;
   /** Aborts when the engine closes, the call's time limit passes or the caller aborts. */
@@ -14,7 +14,7 @@ export interface OcrCallContext {
   defaultTimeoutMs: number;
   /** Aborted when the engine closes. */
   closing: AbortSignal;
-  /** What to try after a timeout, appended to its message. */
+  /** Advice appended to a timeout's message. */
   timeoutAdvice: string;
 }
 
