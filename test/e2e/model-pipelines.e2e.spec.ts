@@ -149,6 +149,12 @@ describe('model pipelines against local provider servers', () => {
       expect(finished.tokensOut).toBe(step.tokensOut);
       expect(finished.costUsd).toBeCloseTo((step.tokensIn * 0.2 + step.tokensOut * 0.6) / 1e6, 6);
     }
+    const summary = (await getJson(stack.baseUrl, `/api/documents/${documents[0].id}`)).body.runs[0];
+    expect(summary).toMatchObject({
+      tokensIn: runs[0].tokensIn,
+      tokensOut: runs[0].tokensOut,
+      costUsd: runs[0].costUsd,
+    });
     const invoice = (await revisions(documents[0].pages[0].id))[0];
     expect(invoice.fields).toMatchObject({ company: 'SANYU STATIONERY SHOP', total: '35.00' });
     expect(JSON.stringify(runs.map((finished) => finished.config))).not.toContain('no-api-key');

@@ -83,6 +83,9 @@ export const RunSummary = z.object({
   state: RunState,
   progress: RunProgress,
   error: z.string().nullable(),
+  tokensIn: z.number().int().describe('Model tokens sent, summed over the run'),
+  tokensOut: z.number().int().describe('Model tokens received, summed over the run'),
+  costUsd: z.number().describe('Estimated model cost in US dollars, summed over the run'),
   createdAt: isoDate,
   startedAt: isoDate.nullable(),
   finishedAt: isoDate.nullable(),
@@ -186,9 +189,6 @@ export const StepDetail = z.object({
 export type StepDetail = z.infer<typeof StepDetail>;
 
 export const RunDetail = RunSummary.extend({
-  tokensIn: z.number().int().describe('Model tokens sent, summed over the run'),
-  tokensOut: z.number().int().describe('Model tokens received, summed over the run'),
-  costUsd: z.number().describe('Estimated model cost in US dollars, summed over the run'),
   config: z.record(z.string(), z.unknown()).describe('Model configuration frozen when the run was created'),
   steps: z.array(StepDetail),
 });

@@ -135,9 +135,6 @@ export class RunsService {
         run,
         steps.filter((step) => step.kind === finalKind).map((step) => step.state),
       ),
-      tokensIn: run.tokensIn,
-      tokensOut: run.tokensOut,
-      costUsd: Number(run.costUsd.toString()),
       config: run.config as Record<string, unknown>,
       steps: steps.map((step) => ({
         id: step.id,
