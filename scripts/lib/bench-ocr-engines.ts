@@ -202,7 +202,7 @@ export async function attachTextLayers(
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    // The API tells only whether a page has a text layer, so the words come from the table itself.
+    // The API reports only whether a page has a text layer, so the words come from the table itself.
     const rows = await client.query<{
       index: number;
       width: number;
@@ -445,7 +445,7 @@ class EngineProcess {
   async read(page: ComparisonPage, languages: string[]): Promise<EngineReading> {
     const response = await this.exchange({ type: 'read', page, languages }, PAGE_TIMEOUT_MS + 30_000);
     if (response.type !== 'reading' || response.key !== page.key) {
-      throw new Error(`The ${this.engine} process answered page ${page.key} with "${response.type}".`);
+      throw new Error(`The ${this.engine} process returned "${response.type}" for page ${page.key}.`);
     }
 
     return response.reading;
@@ -494,7 +494,7 @@ class EngineProcess {
     return new Promise<EngineResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        reject(new Error(`The ${this.engine} process did not answer within ${timeoutMs / 1000} s; it was stopped.`));
+        reject(new Error(`The ${this.engine} process did not respond within ${timeoutMs / 1000} s; it was stopped.`));
       }, timeoutMs);
       this.pending = {
         resolve: (message) => {

@@ -42,7 +42,7 @@ export interface ModelRequest {
 /** A request to a text model: no message may hold an image part. */
 export type TextModelRequest = ModelRequest;
 
-/** A request to a vision model: at least one user message holds an image part. */
+/** A request to a vision model: at least one user message contains an image part. */
 export type VisionModelRequest = ModelRequest;
 
 export interface ModelCallOptions {

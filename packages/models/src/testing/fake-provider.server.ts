@@ -64,7 +64,7 @@ export interface FakeProviderServer {
   readonly baseUrl: string;
   /** Every request received, in order, including those to unknown paths. */
   readonly requests: FakeRecordedRequest[];
-  /** The most model requests that were open at once, so tests can check a client's concurrency limit. */
+  /** Maximum number of model requests open at once, so tests can check a client's concurrency limit. */
   readonly maxInFlight: number;
   /** Queues behaviours for the next model requests, one each, before the responder applies again. */
   enqueue(...behaviours: FakeBehaviour[]): void;
