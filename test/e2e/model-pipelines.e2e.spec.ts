@@ -1,6 +1,7 @@
 import { createPrismaClient, type PrismaClient } from '@quire/db';
 import { Ajv } from 'ajv';
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -182,9 +183,15 @@ describe('model pipelines against local provider servers', () => {
     const upright = Buffer.from(
       await (await fetch(`${stack.baseUrl}/api/pages/${document.pages[0].id}/image`)).arrayBuffer(),
     );
+    // The 4000 x 2864 page is scaled to VLM_MAX_IMAGE_SIDE (2048) on its longer side.
     expect(received?.normalised?.images).toHaveLength(1);
     expect(received?.normalised?.images[0]?.mediaType).toBe('image/png');
-    expect(received?.normalised?.images[0]?.data.equals(upright)).toBe(true);
+    expect(await sharp(upright).metadata()).toMatchObject({ width: 4000, height: 2864 });
+    expect(await sharp(received!.normalised!.images[0]!.data).metadata()).toMatchObject({
+      format: 'png',
+      width: 2048,
+      height: 1466,
+    });
     const [revision] = await revisions(document.pages[0].id);
     expect(revision).toMatchObject({
       text: 'A page of text about a quick brown dog.',
@@ -195,7 +202,11 @@ describe('model pipelines against local provider servers', () => {
   it('calls the Gemini API with its key and an OpenAI-compatible vision endpoint with image parts', async () => {
     await createProfile({ name: 'gemini-page', provider: 'gemini', model: 'gemini-2.5-flash', prompt: 'Transcribe.' });
     await createProfile({ name: 'gpt4o-page', provider: 'gpt4o', model: 'gpt-4o', prompt: 'Transcribe.' });
-    const document = await onePageDocument('Vision providers');
+    // A 447 x 915 receipt: small enough to be sent as stored.
+    const document = await readyDocument(uploadSample(stack.baseUrl, 'receipt_sroie_lowres_019/019.jpg'));
+    const upright = Buffer.from(
+      await (await fetch(`${stack.baseUrl}/api/pages/${document.pages[0].id}/image`)).arrayBuffer(),
+    );
     const geminiBefore = gemini.requests.length;
     const openAiBefore = llama.requests.length;
 
@@ -211,7 +222,8 @@ describe('model pipelines against local provider servers', () => {
     const openAiRequest = llama.requests.slice(openAiBefore)[0];
     expect(openAiRequest?.path).toBe('/v1/chat/completions');
     expect(openAiRequest?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
-    expect(openAiRequest?.normalised?.images[0]?.data.subarray(1, 4).toString()).toBe('PNG');
+    expect(openAiRequest?.normalised?.images[0]?.data.equals(upright)).toBe(true);
+    expect(geminiRequest?.normalised?.images[0]?.data.equals(upright)).toBe(true);
     // Keys stay in the environment: neither the runs nor the profiles hold them.
     const stored = JSON.stringify([viaGemini.config, viaOpenAi.config, await prisma.modelProfile.findMany()]);
     expect(stored).not.toContain(GEMINI_KEY);

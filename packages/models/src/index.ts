@@ -12,6 +12,7 @@ export * from './evaluation/word-box-match.metric';
 export * from './llm/model';
 export * from './llm/model-retry';
 export * from './llm/model-task';
+export * from './llm/model-image';
 export { OpenAiCompatibleModel, NO_API_KEY_PLACEHOLDER } from './llm/openai-compatible.model';
 export type { OpenAiProviderConfig } from './llm/openai-compatible.model';
 export { GeminiModel, type GeminiProviderConfig } from './llm/gemini.model';

@@ -16,6 +16,12 @@ export const WorkerConfigSchema = z.object({
   OCR_DEFAULT_ENGINE: OcrEngineChoice.default('auto').describe(
     'Engine for runs that ask for auto; auto means native Tesseract where installed, else tesseract.js',
   ),
+  VLM_MAX_IMAGE_SIDE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(2048)
+    .describe('Longer side, in pixels, of page images sent to vision models; larger pages are scaled down, 0 never'),
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   // A dense 1865 newspaper page (3099 x 4624, over 5000 words) takes about 90 s with tesseract.js on
   // one core of a 2-core AMD EPYC machine, so the default leaves room for pages several times that.

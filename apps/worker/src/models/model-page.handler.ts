@@ -1,10 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobName, ModelPagePayload, RunConfig, type ModelStepConfig } from '@quire/contracts';
 import { Prisma, type Page, type PipelineStep, type Transcription } from '@quire/db';
-import { ModelError, estimateCostUsd, runModelTask, type ModelTaskInput, type ModelUsage } from '@quire/models';
+import {
+  ModelError,
+  estimateCostUsd,
+  fitImageForModel,
+  runModelTask,
+  type ModelTaskInput,
+  type ModelUsage,
+} from '@quire/models';
 import type { BlobStore } from '@quire/storage';
 import { UnrecoverableError, type Job } from 'bullmq';
 
+import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-config';
 import { PrismaService } from '../infrastructure/prisma.service';
 import { BLOB_STORE } from '../infrastructure/tokens';
 import { PROVIDER_QUEUES, type JobHandler } from '../queues/job-handler';
@@ -39,6 +47,7 @@ export class ModelPageHandler implements JobHandler<typeof JobName.modelPage> {
     private readonly prisma: PrismaService,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly providers: ModelProvidersService,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
   ) {}
 
   async handle(job: Job<ModelPagePayload>): Promise<StepOutcome> {
@@ -92,10 +101,12 @@ export class ModelPageHandler implements JobHandler<typeof JobName.modelPage> {
     pipeline: 'ocr+llm' | 'vlm',
   ): Promise<{ input: ModelTaskInput; parent: Transcription | null }> {
     if (pipeline === 'vlm') {
-      return {
-        input: { kind: 'vision', image: await this.blobs.get(page.imageBlobKey), mediaType: 'image/png' },
-        parent: null,
-      };
+      const image = await fitImageForModel(await this.blobs.get(page.imageBlobKey), this.config.VLM_MAX_IMAGE_SIDE);
+      if (image.resized) {
+        this.logger.debug({ stepId: step.id, width: image.width, height: image.height }, 'Page image scaled down.');
+      }
+
+      return { input: { kind: 'vision', image: image.data, mediaType: 'image/png' }, parent: null };
     }
 
     const ocrStep = await this.prisma.client.pipelineStep.findUnique({
