@@ -16,12 +16,12 @@ import {
   type ModelMessage,
   type ModelRequest,
   type ModelResult,
-  type ModelUsage,
   type TextModel,
   type VisionModel,
 } from './model';
 import { assertTextRequest, assertVisionRequest } from './model-request';
-import { callWithRetries, parseRetryAfterMs, type ModelRetryTiming } from './model-retry';
+import { parseRetryAfterMs, type ModelRetryTiming } from './model-retry';
+import { generateWithRetries, sendWithinTimeout, type ProviderReply } from './provider-call';
 import { describeErrorChain, modelErrorForStatus } from './provider-error';
 
 export type GeminiProviderConfig = Extract<ProviderConfig, { type: 'gemini' | 'vertex' }>;
@@ -97,31 +97,13 @@ export class GeminiModel implements TextModel, VisionModel {
   }
 
   private async generate(request: ModelRequest, options: ModelCallOptions): Promise<ModelResult> {
-    const startedAt = performance.now();
-
-    const { value, usage, requests } = await callWithRetries(
-      async () => {
-        const reply = await this.send(request, options);
-        return { value: reply, usage: reply.usage };
-      },
-      { ...this.retryTiming, maxRetries: this.config.maxRetries, signal: options.signal },
+    return generateWithRetries(request, options, { ...this.retryTiming, maxRetries: this.config.maxRetries }, () =>
+      this.send(request, options),
     );
-
-    return {
-      text: value.text,
-      usage,
-      model: value.model ?? request.model,
-      finishReason: value.finishReason,
-      requests,
-      durationMs: Math.round(performance.now() - startedAt),
-    };
   }
 
   /** Sends one request, bounded by `options.timeoutMs` and the caller's signal. */
-  private async send(request: ModelRequest, options: ModelCallOptions): Promise<GeminiReply> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
-    const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal]);
+  private async send(request: ModelRequest, options: ModelCallOptions): Promise<ProviderReply> {
     // ApiError keeps only the status, so a wrapped fetch keeps the headers for Retry-After.
     // NOTE: with a fetch of its own the SDK no longer lifts undici's 300 s
     // headers timeout, so a timeoutMs above 300000 ends as a failed request.
@@ -134,36 +116,20 @@ export class GeminiModel implements TextModel, VisionModel {
       return response;
     };
 
-    try {
-      const response = await this.client.models.generateContent({
-        model: request.model,
-        contents: request.messages.map(toContent),
-        config: buildGenerateContentConfig(request, { abortSignal: signal, fetch: fetchKeepingHeaders }),
-      });
-      return readGeminiResponse(this.provider, response);
-    } catch (error) {
-      if (options.signal?.aborted) {
-        throw new ModelError('aborted', `The request to provider ${this.provider} was aborted by the caller.`, {
-          cause: error,
-        });
-      }
-      if (timeout.signal.aborted) {
-        throw new ModelError('timeout', `Provider ${this.provider} did not reply within ${options.timeoutMs} ms.`, {
-          cause: error,
-        });
-      }
-      throw geminiErrorToModelError(this.provider, error, { headers: lastHeaders, requestSent });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-}
+    const response = await sendWithinTimeout(
+      this.provider,
+      options,
+      (signal) =>
+        this.client.models.generateContent({
+          model: request.model,
+          contents: request.messages.map(toContent),
+          config: buildGenerateContentConfig(request, { abortSignal: signal, fetch: fetchKeepingHeaders }),
+        }),
+      (error) => geminiErrorToModelError(this.provider, error, { headers: lastHeaders, requestSent }),
+    );
 
-interface GeminiReply {
-  text: string;
-  model: string | undefined;
-  finishReason: string | null;
-  usage: ModelUsage;
+    return readGeminiResponse(this.provider, response);
+  }
 }
 
 /** Builds the generation config: system text, sampling parameters and, with a schema, JSON output. */
@@ -206,7 +172,7 @@ function toContent(message: ModelMessage): Content {
  * tokens count as output because Google bills them as output. A response
  * without candidates means the prompt itself was blocked, which no retry changes.
  */
-export function readGeminiResponse(provider: string, response: GenerateContentResponse): GeminiReply {
+export function readGeminiResponse(provider: string, response: GenerateContentResponse): ProviderReply {
   const candidate = response.candidates?.[0];
   if (candidate === undefined) {
     const reason = response.promptFeedback?.blockReason ?? 'no reason given';

@@ -13,12 +13,12 @@ import {
   type ModelMessage,
   type ModelRequest,
   type ModelResult,
-  type ModelUsage,
   type TextModel,
   type VisionModel,
 } from './model';
 import { assertTextRequest, assertVisionRequest } from './model-request';
-import { callWithRetries, parseRetryAfterMs, type ModelRetryTiming } from './model-retry';
+import { parseRetryAfterMs, type ModelRetryTiming } from './model-retry';
+import { generateWithRetries, providerTimeoutError, sendWithinTimeout, type ProviderReply } from './provider-call';
 import { describeErrorChain, modelErrorForStatus } from './provider-error';
 
 export type OpenAiProviderConfig = Extract<ProviderConfig, { type: 'openai' }>;
@@ -70,69 +70,29 @@ export class OpenAiCompatibleModel implements TextModel, VisionModel {
   }
 
   private async generate(request: ModelRequest, options: ModelCallOptions): Promise<ModelResult> {
-    const startedAt = performance.now();
     const body = buildChatCompletionBody(request, { useMaxCompletionTokens: this.config.baseUrl === undefined });
 
-    const { value, usage, requests } = await callWithRetries(
-      async () => {
-        const completion = await this.send(body, options);
-        return { value: completion, usage: completion.usage };
-      },
-      { ...this.retryTiming, maxRetries: this.config.maxRetries, signal: options.signal },
+    return generateWithRetries(request, options, { ...this.retryTiming, maxRetries: this.config.maxRetries }, () =>
+      this.send(body, options),
     );
-
-    return {
-      text: value.text,
-      usage,
-      model: value.model ?? request.model,
-      finishReason: value.finishReason,
-      requests,
-      durationMs: Math.round(performance.now() - startedAt),
-    };
   }
 
-  /**
-   * Sends one request, bounded by `options.timeoutMs` and the caller's signal.
-   * The timeout is an abort signal of this class, so a timeout is known by
-   * which signal fired rather than by the SDK's error class. Inside Jest's vm
-   * context the SDK cannot recognise fetch's AbortError and reports a
-   * timeout as a connection error.
-   */
-  private async send(body: ChatCompletionCreateParamsNonStreaming, options: ModelCallOptions): Promise<ReadCompletion> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
-    const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal]);
-
-    let completion: ChatCompletion;
-    try {
-      completion = await this.client.chat.completions.create(body, {
-        // The SDK's own timer is only a backstop, set later than this class's.
-        timeout: options.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
-        signal,
-      });
-    } catch (error) {
-      if (options.signal?.aborted) {
-        throw new ModelError('aborted', `The request to provider ${this.provider} was aborted by the caller.`, {
-          cause: error,
-        });
-      }
-      if (timeout.signal.aborted) {
-        throw timeoutError(this.provider, options.timeoutMs, error);
-      }
-      throw openAiErrorToModelError(this.provider, error, { ...options, baseUrl: this.config.baseUrl });
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Sends one request, bounded by `options.timeoutMs` and the caller's signal. */
+  private async send(body: ChatCompletionCreateParamsNonStreaming, options: ModelCallOptions): Promise<ProviderReply> {
+    const completion = await sendWithinTimeout(
+      this.provider,
+      options,
+      (signal) =>
+        this.client.chat.completions.create(body, {
+          // The SDK's own timer is only a backstop, set later than sendWithinTimeout's.
+          timeout: options.timeoutMs + SDK_TIMEOUT_MARGIN_MS,
+          signal,
+        }),
+      (error) => openAiErrorToModelError(this.provider, error, { ...options, baseUrl: this.config.baseUrl }),
+    );
 
     return readCompletion(this.provider, completion);
   }
-}
-
-interface ReadCompletion {
-  text: string;
-  model: string | undefined;
-  finishReason: string | null;
-  usage: ModelUsage;
 }
 
 /**
@@ -140,7 +100,7 @@ interface ReadCompletion {
  * choices (a proxy's HTML page served with status 200, for example) is a
  * retryable server error.
  */
-export function readCompletion(provider: string, completion: unknown): ReadCompletion {
+export function readCompletion(provider: string, completion: unknown): ProviderReply {
   const parsed = completion as Partial<ChatCompletion> | string | null | undefined;
   const choice = typeof parsed === 'object' && parsed !== null ? parsed.choices?.[0] : undefined;
   if (typeof parsed !== 'object' || parsed === null || choice === undefined) {
@@ -233,10 +193,6 @@ function toChatMessage(message: ModelMessage): ChatCompletionMessageParam {
   return { role: 'user', content };
 }
 
-function timeoutError(provider: string, timeoutMs: number, cause: unknown): ModelError {
-  return new ModelError('timeout', `Provider ${provider} did not reply within ${timeoutMs} ms.`, { cause });
-}
-
 /** Turns an error thrown by the OpenAI SDK into a `ModelError` with the code the retry logic acts on. */
 export function openAiErrorToModelError(
   provider: string,
@@ -252,7 +208,7 @@ export function openAiErrorToModelError(
     });
   }
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return timeoutError(provider, options.timeoutMs, error);
+    return providerTimeoutError(provider, options.timeoutMs, error);
   }
   if (error instanceof OpenAI.APIError && error.status !== undefined) {
     return modelErrorForStatus(provider, error.status, error.message, {
