@@ -13,6 +13,8 @@ import { createGunzip } from 'node:zlib';
 
 import { parseTesseractTsv, resolveLanguageDataFolder, type OcrWord } from '@quire/models';
 
+import { ChildExchange } from './child-exchange.ts';
+
 const execFileAsync = promisify(execFile);
 
 /** Time limit for one page in either baseline. The pipeline's own default is 120 s. */
@@ -52,33 +54,10 @@ export type BareEngineResponse =
  * only where the pipeline's engine would start one too.
  */
 export class TesseractJsProcess {
-  private readonly child: ChildProcess;
-  private output = '';
-  private pending: { resolve: (message: BareEngineResponse) => void; reject: (error: Error) => void } | null = null;
-  private exited: Error | null = null;
+  private readonly channel: ChildExchange<BareEngineRequest, BareEngineResponse>;
 
   private constructor(child: ChildProcess) {
-    this.child = child;
-    // Tesseract prints warnings for many pages (such as "Estimating resolution as 304"), so the
-    // output is kept and shown only when the process fails.
-    const keepTail = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-4_000);
-    };
-    child.stdout?.on('data', keepTail);
-    child.stderr?.on('data', keepTail);
-    child.on('message', (message: BareEngineResponse) => {
-      const pending = this.pending;
-      this.pending = null;
-      pending?.resolve(message);
-    });
-    child.once('exit', (code, signal) => {
-      this.exited = new Error(
-        `The tesseract.js baseline process exited (code ${code}, signal ${signal}); the end of its output:\n${this.output}`,
-      );
-      const pending = this.pending;
-      this.pending = null;
-      pending?.reject(this.exited);
-    });
+    this.channel = new ChildExchange(child, 'The tesseract.js baseline process');
   }
 
   static async start(poolSize: number): Promise<TesseractJsProcess> {
@@ -86,7 +65,7 @@ export class TesseractJsProcess {
     // The parent's Node.js options (such as --input-type from `node -e`) need not suit this file.
     const child = fork(script, [String(poolSize)], { execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const engineProcess = new TesseractJsProcess(child);
-    const ready = await engineProcess.exchange(null, 60_000);
+    const ready = await engineProcess.channel.exchange(null, 60_000);
     if (ready.type !== 'ready') {
       throw new Error(`The tesseract.js baseline process sent "${ready.type}" instead of "ready".`);
     }
@@ -95,11 +74,11 @@ export class TesseractJsProcess {
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.channel.child.pid;
   }
 
   async read(page: EnginePage): Promise<EngineReading> {
-    const response = await this.exchange({ type: 'read', page }, PAGE_TIMEOUT_MS);
+    const response = await this.channel.exchange({ type: 'read', page }, PAGE_TIMEOUT_MS);
     if (response.type !== 'reading' || response.key !== page.key) {
       throw new Error(`The tesseract.js baseline process responded to page ${page.key} with "${response.type}".`);
     }
@@ -109,44 +88,12 @@ export class TesseractJsProcess {
 
   /** Closes the engine and the process; returns the process's peak resident set size in bytes. */
   async close(): Promise<number | null> {
-    if (this.exited) {
+    if (this.channel.exited) {
       return null;
     }
-    const response = await this.exchange({ type: 'close' }, 60_000);
+    const response = await this.channel.exchange({ type: 'close' }, 60_000);
 
     return response.type === 'closed' ? response.peakRssBytes : null;
-  }
-
-  /** Sends one request (or none, to wait for the first message) and waits for the response. */
-  private exchange(request: BareEngineRequest | null, timeoutMs: number): Promise<BareEngineResponse> {
-    if (this.exited) {
-      return Promise.reject(this.exited);
-    }
-    if (this.pending) {
-      return Promise.reject(new Error('The tesseract.js baseline process reads one page at a time.'));
-    }
-
-    return new Promise<BareEngineResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.child.kill('SIGKILL');
-        reject(
-          new Error(`The tesseract.js baseline process did not respond within ${timeoutMs / 1000} s; it was stopped.`),
-        );
-      }, timeoutMs);
-      this.pending = {
-        resolve: (message) => {
-          clearTimeout(timer);
-          resolve(message);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      if (request) {
-        this.child.send(request);
-      }
-    });
   }
 }
 

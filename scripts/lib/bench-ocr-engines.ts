@@ -25,6 +25,7 @@ import {
 import pg from 'pg';
 import sharp from 'sharp';
 
+import { ChildExchange } from './child-exchange.ts';
 import type { EngineReading } from './bench-engines.ts';
 import { readPeakRssBytes, sampleDescendantMemory } from './bench-machine.ts';
 import { loadReference, scorePages, type PageReading, type Score } from './bench-scoring.ts';
@@ -394,36 +395,15 @@ function describeEngine(engine: ComparedEngine): string {
 
 /** One engine in a child process: this file run with `--engine-child ENGINE POOL_SIZE`. */
 class EngineProcess {
-  private pending: { resolve: (message: EngineResponse) => void; reject: (error: Error) => void } | null = null;
-  private exited: Error | null = null;
-  private output = '';
+  private readonly channel: ChildExchange<EngineRequest, EngineResponse>;
   private closedWith: Extract<EngineResponse, { type: 'closed' }> | null = null;
   private readonly descendants: { stop(): { peakRssBytes: number }[] };
   private descendantPeaks: number | null = null;
   private readonly engine: ComparedEngine;
-  private readonly child: ChildProcess;
 
   private constructor(engine: ComparedEngine, child: ChildProcess) {
     this.engine = engine;
-    this.child = child;
-    const keepTail = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-4_000);
-    };
-    child.stdout?.on('data', keepTail);
-    child.stderr?.on('data', keepTail);
-    child.on('message', (message: EngineResponse) => {
-      const pending = this.pending;
-      this.pending = null;
-      pending?.resolve(message);
-    });
-    child.once('exit', (code, signal) => {
-      this.exited = new Error(
-        `The ${engine} process exited (code ${code}, signal ${signal}); the end of its output:\n${this.output}`,
-      );
-      const pending = this.pending;
-      this.pending = null;
-      pending?.reject(this.exited);
-    });
+    this.channel = new ChildExchange(child, `The ${engine} process`);
     this.descendants = sampleDescendantMemory(child.pid, MEMORY_SAMPLE_INTERVAL_MS);
   }
 
@@ -434,7 +414,7 @@ class EngineProcess {
       serialization: 'advanced',
     });
     const engineProcess = new EngineProcess(engine, child);
-    const ready = await engineProcess.exchange(null, 60_000);
+    const ready = await engineProcess.channel.exchange(null, 60_000);
     if (ready.type !== 'ready') {
       throw new Error(`The ${engine} process sent "${ready.type}" instead of "ready".`);
     }
@@ -443,7 +423,7 @@ class EngineProcess {
   }
 
   async read(page: ComparisonPage, languages: string[]): Promise<EngineReading> {
-    const response = await this.exchange({ type: 'read', page, languages }, PAGE_TIMEOUT_MS + 30_000);
+    const response = await this.channel.exchange({ type: 'read', page, languages }, PAGE_TIMEOUT_MS + 30_000);
     if (response.type !== 'reading' || response.key !== page.key) {
       throw new Error(`The ${this.engine} process returned "${response.type}" for page ${page.key}.`);
     }
@@ -452,15 +432,15 @@ class EngineProcess {
   }
 
   async close(): Promise<void> {
-    if (this.closedWith === null && this.exited === null) {
-      const response = await this.exchange({ type: 'close' }, 60_000).catch(() => null);
+    if (this.closedWith === null && !this.channel.exited) {
+      const response = await this.channel.exchange({ type: 'close' }, 60_000).catch(() => null);
       this.closedWith = response?.type === 'closed' ? response : null;
     }
     const peaks = this.descendants.stop().map((peak) => peak.peakRssBytes);
     this.descendantPeaks = peaks.length === 0 ? null : Math.max(...peaks);
   }
 
-  /** The peak memory of the process that reads pages, and how it was measured. */
+  /** Returns the peak memory of the process that reads pages, and how it was measured. */
   peakMemory(): { peakRssBytes: number | null; memoryNote: string } {
     switch (this.engine) {
       case 'tesseract.js':
@@ -484,32 +464,6 @@ class EngineProcess {
           memoryNote: `largest VmHWM of the tesseract processes, sampled every ${MEMORY_SAMPLE_INTERVAL_MS} ms (a lower bound)`,
         };
     }
-  }
-
-  private exchange(request: EngineRequest | null, timeoutMs: number): Promise<EngineResponse> {
-    if (this.exited) {
-      return Promise.reject(this.exited);
-    }
-
-    return new Promise<EngineResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.child.kill('SIGKILL');
-        reject(new Error(`The ${this.engine} process did not respond within ${timeoutMs / 1000} s; it was stopped.`));
-      }, timeoutMs);
-      this.pending = {
-        resolve: (message) => {
-          clearTimeout(timer);
-          resolve(message);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-      if (request) {
-        this.child.send(request);
-      }
-    });
   }
 }
 

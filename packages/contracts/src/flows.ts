@@ -1,4 +1,4 @@
-import type { RunConfig, StepKind } from './pipelines';
+import { PipelineName, type RunConfig, type StepKind } from './pipelines';
 import { modelQueueName } from './providers';
 import {
   FinishRunPayload,
@@ -122,7 +122,9 @@ export function pipelineStepKinds(pipeline: RunConfig['pipeline']): StepKind[] {
   }
 }
 
-/** The step kind whose result is a page's outcome in a run: the last one of its pipeline. */
+/** Returns the step kind whose result is a page's outcome in a run: the last one its pipeline runs. */
 export function finalStepKind(pipeline: string): StepKind {
-  return pipeline === 'ocr+llm' ? 'llm' : pipeline === 'vlm' ? 'vlm' : 'ocr';
+  const kinds = pipelineStepKinds(PipelineName.parse(pipeline));
+
+  return kinds[kinds.length - 1]!;
 }

@@ -17,3 +17,4 @@ export { OpenAiCompatibleModel, NO_API_KEY_PLACEHOLDER } from './llm/openai-comp
 export type { OpenAiProviderConfig } from './llm/openai-compatible.model';
 export { GeminiModel, type GeminiProviderConfig } from './llm/gemini.model';
 export { createModel } from './llm/create-model';
+export { readResidentSetMb } from './process-memory';

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+
+import { readResidentSetMb } from '../process-memory';
 import { OcrError } from './ocr-engine';
 import type { PaddleChildSettings, PaddleLine, PaddleReply, PaddleRequest } from './paddle-ocr.protocol';
 
@@ -220,19 +221,5 @@ export class PaddleOcrProcess {
       'engine_failed',
       `The PaddleOCR process exited ${exitCause}${lastLines === '' ? '' : `; its last output: ${lastLines}`}`,
     );
-  }
-}
-
-async function readResidentSetMb(pid: number | undefined): Promise<number | null> {
-  if (pid === undefined) {
-    return null;
-  }
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-
-    return match === null ? null : Math.round(Number(match[1]) / 1024);
-  } catch {
-    return null;
   }
 }

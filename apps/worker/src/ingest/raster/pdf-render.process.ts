@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readResidentSetMb } from '@quire/models';
 import path from 'node:path';
 
 import { IngestError } from './ingest.error';
@@ -170,20 +170,6 @@ export class PdfRenderProcess {
     const output = lastLines === '' ? '' : `; its last output: ${lastLines}`;
 
     return new IngestError('render_failed', `The PDF renderer exited ${exitCause}${during}${output}.`);
-  }
-}
-
-async function readResidentSetMb(pid: number | undefined): Promise<number | null> {
-  if (pid === undefined) {
-    return null;
-  }
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-
-    return match === null ? null : Math.round(Number(match[1]) / 1024);
-  } catch {
-    return null;
   }
 }
 
