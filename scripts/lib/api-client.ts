@@ -76,7 +76,7 @@ export class ApiClient {
     return (await this.transcriptions(pageId))[0];
   }
 
-  /** Every revision of a page, newest first. */
+  /** Lists every revision of a page, newest first. */
   async transcriptions(pageId: string): Promise<TranscriptionView[]> {
     const list = await this.request<{ items: TranscriptionView[] }>('GET', `/api/pages/${pageId}/transcriptions`);
     return list.items;

@@ -106,7 +106,11 @@ async function timeRunFlows(connection: ConnectionOptions, options: QueueOverhea
     runFlow(
       randomUUID(),
       { pipeline: 'ocr', ocr: { engine: 'tesseract.js', languages: ['eng'], useTextLayer: false } },
-      Array.from({ length: options.pagesPerRun }, () => ({ stepId: randomUUID(), pageId: randomUUID(), kind: 'ocr' as const })),
+      Array.from({ length: options.pagesPerRun }, () => ({
+        stepId: randomUUID(),
+        pageId: randomUUID(),
+        kind: 'ocr' as const,
+      })),
     ),
   );
   const producer = new FlowProducer({ connection, prefix: options.prefix });

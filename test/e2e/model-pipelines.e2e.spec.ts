@@ -22,9 +22,9 @@ const VERTEX_TOKEN = `ya29.test-${randomUUID()}`;
 const RECEIPT_PROFILE = path.resolve(__dirname, '..', '..', 'examples', 'profiles', 'llama3-receipt-fields.json');
 
 /**
- * Stands in for Llama 3 on the receipts: pulls the four fields out of the page
- * text inside the document markers with a few patterns, so the stored fields
- * come from what OCR read, and the reply is JSON as a model gives it.
+ * Extracts the four receipt fields from the page text between the document
+ * markers with a few patterns, in place of Llama 3. The stored fields therefore
+ * come from what OCR read, and the reply is JSON as a model returns it.
  */
 function extractReceiptFields(request: FakeModelRequest): string {
   const message = request.userTexts[0] ?? '';
@@ -113,7 +113,7 @@ describe('model pipelines against local provider servers', () => {
     return readyDocument(uploadBytes(stack.baseUrl, `${label}-${randomUUID()}.pdf`, await buildTextPdf(label, 1)));
   }
 
-  it('extracts validated fields from the SROIE receipts with ocr+llm', async () => {
+  it('SROIE receipts yield valid fields', async () => {
     const profile = JSON.parse(await readFile(RECEIPT_PROFILE, 'utf8'));
     await createProfile({ ...profile, priceInPerMillionUsd: 0.2, priceOutPerMillionUsd: 0.6 });
     const validate = new Ajv({ allErrors: true }).compile(profile.outputSchema);
@@ -161,7 +161,7 @@ describe('model pipelines against local provider servers', () => {
     expect(JSON.stringify(runs.map((finished) => finished.config))).not.toContain('no-api-key');
   });
 
-  it('sends the upright page image to Gemini on Vertex AI with the explicit token', async () => {
+  it('vlm on Vertex AI: token and scaled image', async () => {
     await createProfile({
       name: 'vertex-page',
       provider: 'vertex',
@@ -183,14 +183,14 @@ describe('model pipelines against local provider servers', () => {
     const upright = Buffer.from(
       await (await fetch(`${stack.baseUrl}/api/pages/${document.pages[0].id}/image`)).arrayBuffer(),
     );
-    // The 4000 x 2864 page is scaled to VLM_MAX_IMAGE_SIDE (2048) on its longer side.
+    // The 4000 x 2864 page is scaled to VLM_MAX_IMAGE_SIDE (2400) on its longer side.
     expect(received?.normalised?.images).toHaveLength(1);
     expect(received?.normalised?.images[0]?.mediaType).toBe('image/png');
     expect(await sharp(upright).metadata()).toMatchObject({ width: 4000, height: 2864 });
     expect(await sharp(received!.normalised!.images[0]!.data).metadata()).toMatchObject({
       format: 'png',
-      width: 2048,
-      height: 1466,
+      width: 2400,
+      height: 1718,
     });
     const [revision] = await revisions(document.pages[0].id);
     expect(revision).toMatchObject({
@@ -199,7 +199,7 @@ describe('model pipelines against local provider servers', () => {
     });
   });
 
-  it('calls the Gemini API with its key and an OpenAI-compatible vision endpoint with image parts', async () => {
+  it('vlm on Gemini key and OpenAI', async () => {
     await createProfile({ name: 'gemini-page', provider: 'gemini', model: 'gemini-2.5-flash', prompt: 'Transcribe.' });
     await createProfile({ name: 'gpt4o-page', provider: 'gpt4o', model: 'gpt-4o', prompt: 'Transcribe.' });
     // A 447 x 915 receipt: small enough to be sent as stored.
@@ -257,7 +257,7 @@ describe('model pipelines against local provider servers', () => {
       return { finished, received: flaky.requests.slice(before), document };
     }
 
-    it('waits for Retry-After after a 429, then succeeds', async () => {
+    it('429 waits for Retry-After', async () => {
       const { finished, received } = await flakyRun('flaky-text', { kind: 'rate-limit', retryAfter: '1' });
 
       expect(finished.state).toBe('succeeded');
@@ -265,14 +265,14 @@ describe('model pipelines against local provider servers', () => {
       expect(received[1]!.receivedAt - received[0]!.receivedAt).toBeGreaterThanOrEqual(1_000);
     });
 
-    it('retries a 500 and a request that hangs past the timeout', async () => {
+    it('500 and hang are retried', async () => {
       const { finished, received } = await flakyRun('flaky-text', { kind: 'server-error' }, { kind: 'hang' });
 
       expect(finished.state).toBe('succeeded');
       expect(received).toHaveLength(3);
     });
 
-    it('retries a reply that is not JSON once with the error, then fails keeping the raw reply', async () => {
+    it('non-JSON reply twice keeps raw output', async () => {
       const { finished, received, document } = await flakyRun(
         'flaky-fields',
         { kind: 'reply', text: 'The title is Fault.' },
@@ -293,7 +293,7 @@ describe('model pipelines against local provider servers', () => {
       expect(await revisions(document.pages[0].id)).toEqual([]);
     });
 
-    it('accepts a corrected reply after one that breaks the schema', async () => {
+    it('schema break corrected on retry', async () => {
       const { finished, received, document } = await flakyRun(
         'flaky-fields',
         { kind: 'reply', text: '{"heading": "Fault"}' },
@@ -307,7 +307,7 @@ describe('model pipelines against local provider servers', () => {
       expect(revision.fields).toEqual({ title: 'Fault flaky-fields' });
     });
 
-    it('retries the whole step later when every request of an attempt gets an HTML page', async () => {
+    it('HTML bodies retried by next attempt', async () => {
       const html = { kind: 'non-json', body: '<html>Bad gateway</html>' } as const;
       const { finished, received } = await flakyRun('flaky-text', html, html, html);
 
@@ -318,7 +318,7 @@ describe('model pipelines against local provider servers', () => {
     });
   });
 
-  it('keeps a provider to its concurrency limit across pages', async () => {
+  it('provider concurrency limit holds', async () => {
     await createProfile({ name: 'limited-page', provider: 'limited', model: 'm', prompt: 'Transcribe.' });
     const document = await readyDocument(
       uploadBytes(stack.baseUrl, `limited-${randomUUID()}.pdf`, await buildTextPdf('Concurrency', 4)),
@@ -335,7 +335,7 @@ describe('model pipelines against local provider servers', () => {
     expect(await queue.getGlobalRateLimit()).toEqual({ max: 60, duration: 60_000 });
   });
 
-  it('counts steps per page for progress and cancels both steps of waiting pages', async () => {
+  it('ocr+llm progress and cancel', async () => {
     const document = await readyDocument(
       uploadBytes(stack.baseUrl, `cancel-${randomUUID()}.pdf`, await buildTextPdf('Cancel model run', 3)),
     );

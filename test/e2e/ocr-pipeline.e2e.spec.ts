@@ -75,7 +75,7 @@ describe('OCR pipeline end to end', () => {
     }
   });
 
-  it('reads a PDF page from its text layer unless the run forces OCR, with each engine', async () => {
+  it('text layer unless OCR is forced', async () => {
     const upload = await uploadBytes(stack.baseUrl, 'text-layer.pdf', await buildTextPdf('Text layer', 1));
     const document = await waitForIngest(stack.baseUrl, upload.body.id);
     expect(document.pages[0].hasTextLayer).toBe(true);

@@ -25,7 +25,7 @@ export class RunFlowService implements OnModuleDestroy {
 
   /**
    * Removes the waiting page jobs of a cancelled run. Jobs already running, and
-   * model jobs still waiting for their OCR step, cannot be removed; the worker
+   * model jobs still waiting for their OCR step, cannot be removed. The worker
    * checks the run's state in PostgreSQL before each step, so they stop there.
    */
   async removeQueuedPages(

@@ -14,7 +14,7 @@ export interface ModelImage {
  * models read images at about 2000 pixels at most (GPT-4o scales larger ones
  * to fit 2048 x 2048), and providers cap inline images (20 MB on OpenAI and
  * Gemini), so a 200 dpi scan of a large page is sent at the size the model
- * reads instead of failing or paying for pixels it never sees.
+ * reads instead of failing or paying for pixels the model does not read.
  */
 export async function fitImageForModel(png: Buffer, maxSide: number): Promise<ModelImage> {
   const { width = 0, height = 0 } = await sharp(png).metadata();

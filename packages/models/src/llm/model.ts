@@ -1,8 +1,8 @@
 /**
  * Text and vision models behind one small contract. A provider adapter (one
  * file per provider) turns a `ModelRequest` into its wire format and its reply
- * into a `ModelResult`; prompts, delimiting and output validation live in
- * `model-task.ts` and never in an adapter.
+ * into a `ModelResult`. Prompts, delimiting and output validation live in
+ * `model-task.ts`, never in an adapter.
  */
 
 export type JsonSchema = Record<string, unknown>;

@@ -130,7 +130,7 @@ describe('PaddleOcrEngine', () => {
     expect(error.message).toContain('could not decode');
   });
 
-  it('times out, kills the child and reads the next page with a new one', async () => {
+  it('timeout restarts the child', async () => {
     await engine.recognize(phototest(), { languages: ['eng'] });
     const pid = engine.childPid;
 

@@ -146,7 +146,7 @@ describe('groupIntoLines', () => {
     expect(groupIntoLines(words)).toHaveLength(2);
   });
 
-  it('joins words of two columns that share a height, the known limit for multi-column pages', () => {
+  it('joins two columns into one line (known limit)', () => {
     const words = [word('left1', 0, 100), word('right1', 500, 102), word('left2', 0, 130), word('right2', 500, 131)];
 
     expect(groupIntoLines(words).map((line) => line.map((item) => item.text).join(' '))).toEqual([
